@@ -1,0 +1,1 @@
+"""Shipped pre-decoder weights (installed as the ``qec.models`` package); each has a card, NAME.md."""

@@ -1,0 +1,49 @@
+"""The `qec` command: thin argument parsing over the library; subcommands are imported lazily."""
+
+from __future__ import annotations
+
+import sys
+
+SUBCOMMANDS = {
+    "demo": ("qec._command._main_demo", "decode a simulated experiment: PyMatching alone vs the pipeline"),
+    "ler": ("qec._command._main_ler", "logical error rates of several decoders on the same shots"),
+    "train": ("qec._command._main_train", "train a pre-decoder (resumable)"),
+}
+
+USAGE = """usage: qec <command> [options]
+
+commands:
+{commands}
+
+examples:
+  qec demo
+  qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 \\
+      --decoders pymatching,pipeline --json
+  qec train --steps=2000 --out_dir=runs/mine
+"""
+
+
+def main(*, command_line_args: list[str] | None = None) -> int:
+    """Runs a subcommand; returns the exit code.
+
+    Examples:
+        >>> main(command_line_args=["frobnicate"])
+        Traceback (most recent call last):
+        ...
+        SystemExit: unknown command 'frobnicate'; available: demo, ler, train
+    """
+    args = sys.argv[1:] if command_line_args is None else list(command_line_args)
+    if not args or args[0] in ("-h", "--help", "help"):
+        commands = "\n".join(f"  {name:<8} {text}" for name, (_, text) in SUBCOMMANDS.items())
+        print(USAGE.format(commands=commands))
+        return 0
+    name, rest = args[0], args[1:]
+    if name not in SUBCOMMANDS:
+        raise SystemExit(f"unknown command {name!r}; available: {', '.join(SUBCOMMANDS)}")
+    import importlib
+    module = importlib.import_module(SUBCOMMANDS[name][0])
+    return module.main(command_line_args=rest) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""`qec ler`: sample shots once, decode the same shots with each decoder, report logical error rates."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+DECODERS = ("pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated")
+
+EXAMPLES = """examples:
+  qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 \\
+      --decoders pymatching,pymatching-correlated,pipeline,pipeline-correlated --json
+  qec ler --distance 5 --rounds 10 --basis z --noise si1000:0.002 --shots 5000 --model runs/mine/best.pt
+"""
+
+
+def add_experiment_arguments(parser: argparse.ArgumentParser, *, defaults: dict | None = None) -> None:
+    d = defaults or {}
+    parser.add_argument("--distance", type=int, required="distance" not in d, default=d.get("distance"))
+    parser.add_argument("--rounds", type=int, required="rounds" not in d, default=d.get("rounds"))
+    parser.add_argument("--basis", choices=("x", "z"), default=d.get("basis", "x"))
+    parser.add_argument("--noise", default=d.get("noise", "uniform:0.006"), help="uniform:P or si1000:P")
+    parser.add_argument("--shots", type=int, required="shots" not in d, default=d.get("shots"))
+    parser.add_argument("--seed", type=int, default=d.get("seed", 0))
+    parser.add_argument("--decoders", default=d.get("decoders", "pymatching,pipeline"),
+                        help=f"comma-separated, from: {', '.join(DECODERS)}")
+    parser.add_argument("--model", default="default", help="a checkpoint path, or 'default' (the shipped model)")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
+    parser.add_argument("--json", action="store_true", help="one JSON object per decoder per line")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def main(*, command_line_args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="qec ler", description=__doc__, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_experiment_arguments(parser)
+    args = parser.parse_args(command_line_args)
+    rows = run(args)
+    print_rows(rows, as_json=args.json)
+    return 0
+
+
+def run(args) -> list[dict]:
+    """Samples once and decodes the same shots with every requested decoder; returns one row each."""
+    import numpy as np
+
+    from qec._circuits import NoiseModel, generate_circuit
+    from qec._decoder import Decoder
+    from qec._graph import DecodingGraph
+    from qec._matching import Matcher
+    from qec._stats import DecodeStats, binomial_interval, ler_per_round
+
+    decoders = [name.strip() for name in args.decoders.split(",") if name.strip()]
+    unknown = [name for name in decoders if name not in DECODERS]
+    if unknown or not decoders:
+        raise SystemExit(f"unknown decoder(s) {unknown}; available: {', '.join(DECODERS)}")
+    if args.shots < 1:
+        raise SystemExit(f"--shots={args.shots}; expected >= 1")
+    try:
+        noise = NoiseModel.parse(args.noise)
+        circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=noise)
+    except ValueError as e:
+        raise SystemExit(f"qec ler: {e}")
+    graph = DecodingGraph.from_circuit(circuit)
+    matcher = Matcher(graph.dem)
+    needs_model = any(name.startswith("pipeline") for name in decoders)
+    try:
+        piped = Decoder(graph, model=args.model, device=args.device, batch_size=args.batch_size) if needs_model else None
+    except ValueError as e:
+        raise SystemExit(f"qec ler: {e}")
+    sampler = circuit.compile_detector_sampler(seed=args.seed)
+    errors = {name: 0 for name in decoders}
+    stats = {name: DecodeStats() for name in decoders}
+    chunk = 20_000
+    from tqdm import tqdm
+    bar = tqdm(total=args.shots, desc="ler", unit="shot", file=sys.stderr, disable=args.no_progress)
+    done = 0
+    while done < args.shots:
+        n = min(chunk, args.shots - done)
+        dets, obs = sampler.sample(n, separate_observables=True)
+        events = int(dets.sum())
+        predecoded = None
+        for name in decoders:
+            correlated = name.endswith("-correlated")
+            if name.startswith("pipeline"):
+                if predecoded is None:  # the pre-decoder runs once for both residual matchers
+                    t0 = time.perf_counter()
+                    predecoded = piped.predecode(dets)
+                    pre_seconds = time.perf_counter() - t0
+                residual, flips = predecoded
+                t0 = time.perf_counter()
+                prediction = piped.matcher.decode_batch(residual, correlated=correlated) ^ flips
+                s = DecodeStats(shots=n, detectors=graph.num_detectors, events_in=events,
+                                events_residual=int(residual.sum()), seconds_predecoder=pre_seconds,
+                                seconds_matching=time.perf_counter() - t0)
+            else:
+                t0 = time.perf_counter()
+                prediction = matcher.decode_batch(dets, correlated=correlated)
+                s = DecodeStats(shots=n, detectors=graph.num_detectors, events_in=events, events_residual=events,
+                                seconds_matching=time.perf_counter() - t0)
+            errors[name] += int(np.any(prediction != obs, axis=1).sum())
+            stats[name] = stats[name] + s
+        done += n
+        bar.update(n)
+    bar.close()
+
+    rows = []
+    for name in decoders:
+        s = stats[name]
+        ler_shot = errors[name] / args.shots
+        low, high = binomial_interval(errors[name], args.shots)
+        rows.append({
+            "decoder": name, "distance": args.distance, "rounds": args.rounds, "basis": args.basis,
+            "noise": str(noise), "shots": args.shots, "errors": errors[name],
+            "ler_shot": ler_shot, "ler_shot_low": low, "ler_shot_high": high,
+            "ler_round": ler_per_round(ler_shot, args.rounds),
+            "ler_round_low": ler_per_round(low, args.rounds), "ler_round_high": ler_per_round(high, args.rounds),
+            "seconds": s.seconds, "us_per_round": 1e6 * s.seconds / (args.shots * args.rounds),
+            "density_in": s.density_in,
+            "density_residual": s.density_residual if name.startswith("pipeline") else None,
+            "model": (piped.predecoder.metadata.get("name", args.model) if name.startswith("pipeline") else None),
+            "seed": args.seed,
+        })
+    return rows
+
+
+def print_rows(rows: list[dict], *, as_json: bool) -> None:
+    if as_json:
+        for row in rows:
+            print(json.dumps(row))
+        return
+    first = rows[0]
+    print(f"rotated surface code, memory {first['basis'].upper()}, d={first['distance']}, "
+          f"{first['rounds']} rounds, noise {first['noise']}, {first['shots']} shots (the same shots for every decoder)")
+    print(f"{'decoder':<22} {'errors':>7} {'LER/shot (95% CI)':>30} {'LER/round':>10} {'density':>17} {'µs/round':>9}")
+    for r in rows:
+        ci = f"{r['ler_shot']:.2e} [{r['ler_shot_low']:.1e},{r['ler_shot_high']:.1e}]"
+        density = (f"{r['density_in']:.4f}" if r["density_residual"] is None
+                   else f"{r['density_in']:.4f}→{r['density_residual']:.4f}")
+        print(f"{r['decoder']:<22} {r['errors']:>7} {ci:>30} {r['ler_round']:>10.2e} {density:>17} {r['us_per_round']:>9.1f}")

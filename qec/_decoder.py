@@ -1,0 +1,178 @@
+"""The public pipeline: pre-decoder on the detection events, PyMatching on the residual."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import numpy as np
+import stim
+import torch
+
+from qec._graph import DecodingGraph
+from qec._matching import Matcher
+from qec._predecoder import PreDecoder
+from qec._stats import DecodeStats
+
+
+class Decoder:
+    """Stim detection events → convolutional pre-decoder → PyMatching on the residual.
+
+    The prediction is the pre-decoder's own observable flips XOR matching's prediction on the
+    residual events. With ``model=None`` it is PyMatching alone.
+
+    Examples:
+        >>> import qec
+        >>> circuit = qec.generate_circuit(3, 3, basis="x", noise="uniform:0.005")
+        >>> decoder = Decoder.from_circuit(circuit, model="default")
+        >>> dets, obs = circuit.compile_detector_sampler(seed=5).sample(100, separate_observables=True)
+        >>> predictions = decoder.decode_batch(dets)
+        >>> predictions.shape, predictions.dtype
+        ((100, 1), dtype('bool'))
+        >>> decoder.last_stats.shots
+        100
+    """
+
+    def __init__(self, graph: DecodingGraph, *, model: "str | os.PathLike | PreDecoder | None" = "default",
+                 correlated: bool = False, device: str | torch.device | None = None, batch_size: int = 512):
+        if batch_size < 1:
+            raise ValueError(f"batch_size={batch_size}; expected >= 1")
+        self.graph = graph
+        self.correlated = bool(correlated)
+        self.device = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.batch_size = batch_size
+        self.matcher = Matcher(graph.dem)
+        self.predecoder = None if model is None else PreDecoder.load(model)
+        self._bound = None if self.predecoder is None else self.predecoder.bind(graph, device=self.device)
+        self.last_stats = DecodeStats()
+        self.total_stats = DecodeStats()
+
+    @staticmethod
+    def from_circuit(circuit: stim.Circuit, **kwargs) -> "Decoder":
+        """A decoder for a Stim circuit; keyword arguments as for :class:`Decoder`."""
+        return Decoder(DecodingGraph.from_circuit(circuit), **kwargs)
+
+    @staticmethod
+    def from_detector_error_model(dem: stim.DetectorErrorModel, **kwargs) -> "Decoder":
+        """A decoder for a decomposed DEM with ``(x, y, t)`` detector coordinates."""
+        return Decoder(DecodingGraph.from_dem(dem), **kwargs)
+
+    @property
+    def num_detectors(self) -> int:
+        return self.graph.num_detectors
+
+    def predecode(self, dets) -> tuple[np.ndarray, np.ndarray]:
+        """Runs only the pre-decoder.
+
+        Args:
+            dets: ``bool, shape=(num_shots, num_detectors)`` (numpy, torch or cupy).
+
+        Returns:
+            ``(residual, obs_flip)``: ``bool`` numpy arrays of shapes ``(num_shots, num_detectors)`` and
+            ``(num_shots, num_observables)``. Without a model the residual is the input.
+        """
+        shots = self._check_dets(dets, bit_packed=False)
+        return self._predecode(shots)
+
+    def _predecode(self, shots: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        if self._bound is None:
+            residual = shots.cpu().numpy()
+            return residual, np.zeros((len(residual), self.graph.num_observables), dtype=bool)
+        residuals, flips = [], []
+        for start in range(0, len(shots), self.batch_size):
+            chunk = shots[start:start + self.batch_size].to(self.device, non_blocking=True)
+            residual, obs_flip = self._bound(chunk)
+            residuals.append(residual.cpu())
+            flips.append(obs_flip.cpu())
+        if not residuals:
+            return (np.zeros((0, self.num_detectors), dtype=bool), np.zeros((0, self.graph.num_observables), dtype=bool))
+        return torch.cat(residuals).numpy(), torch.cat(flips).numpy()
+
+    def decode(self, dets) -> np.ndarray:
+        """Decodes one shot: ``bool (num_detectors,)`` → ``bool (num_observables,)``."""
+        dets = np.asarray(dets)
+        if dets.ndim != 1:
+            raise ValueError(f"decode takes one shot of shape ({self.num_detectors},); got shape {dets.shape}; "
+                             "use decode_batch for many shots")
+        return self.decode_batch(dets[None, :])[0]
+
+    def decode_batch(self, dets, *, bit_packed_shots: bool = False, bit_packed_predictions: bool = False,
+                     return_residual: bool = False, enable_correlations: bool | None = None):
+        """Decodes a batch of shots.
+
+        Args:
+            dets: ``bool`` (or 0/1 ``uint8``), ``shape=(num_shots, num_detectors)``; or with
+                ``bit_packed_shots=True``, ``uint8, shape=(num_shots, ceil(num_detectors / 8))``,
+                little bit order. numpy, torch and cupy arrays are accepted.
+            bit_packed_shots: the input is bit-packed. Defaults to False.
+            bit_packed_predictions: return ``uint8 (num_shots, ceil(num_observables / 8))``. Defaults to False.
+            return_residual: also return the residual events ``bool (num_shots, num_detectors)``. Defaults to False.
+            enable_correlations: correlated matching on the residual. Defaults to None (the
+                decoder's ``correlated`` setting).
+
+        Returns:
+            The predictions ``bool (num_shots, num_observables)`` (or bit-packed), and the residual
+            when ``return_residual`` is set. ``last_stats`` holds this call's :class:`DecodeStats`.
+
+        Raises:
+            ValueError: wrong shape, dtype or detector count.
+        """
+        correlated = self.correlated if enable_correlations is None else bool(enable_correlations)
+        shots = self._check_dets(dets, bit_packed=bit_packed_shots)
+        t0 = time.perf_counter()
+        residual, obs_flip = self._predecode(shots)
+        t1 = time.perf_counter()
+        predictions = self.matcher.decode_batch(residual, correlated=correlated) ^ obs_flip
+        t2 = time.perf_counter()
+        self.last_stats = DecodeStats(
+            shots=len(residual), detectors=self.num_detectors, events_in=int(shots.sum()),
+            events_residual=int(residual.sum()), seconds_predecoder=t1 - t0, seconds_matching=t2 - t1)
+        self.total_stats = self.total_stats + self.last_stats
+        if bit_packed_predictions:
+            predictions = np.packbits(predictions, axis=1, bitorder="little")
+        return (predictions, residual) if return_residual else predictions
+
+    def _check_dets(self, dets, *, bit_packed: bool) -> torch.Tensor:
+        """Validates and unpacks detection events into a ``bool (num_shots, num_detectors)`` CPU tensor."""
+        tensor = _to_tensor(dets)
+        n = self.num_detectors
+        packed_width = math.ceil(n / 8)
+        expected = (f"expected bool (num_shots, {n}) or, with bit_packed_shots=True, uint8 "
+                    f"(num_shots, {packed_width}) = ceil(num_detectors / 8)")
+        if tensor.ndim != 2:
+            raise ValueError(f"dets has shape={tuple(tensor.shape)}; {expected}")
+        tensor = tensor.cpu()
+        if bit_packed:
+            if tensor.dtype != torch.uint8 or tensor.shape[1] != packed_width:
+                raise ValueError(f"bit-packed dets has dtype={tensor.dtype}, shape={tuple(tensor.shape)}; {expected}")
+            unpacked = np.unpackbits(tensor.numpy(), axis=1, count=n, bitorder="little")
+            return torch.from_numpy(unpacked.astype(bool))
+        if tensor.dtype not in (torch.bool, torch.uint8):
+            raise ValueError(f"dets has dtype={tensor.dtype}, shape={tuple(tensor.shape)}; {expected}")
+        if tensor.shape[1] != n:
+            hint = " (it looks bit-packed: pass bit_packed_shots=True)" if tensor.shape[1] == packed_width else ""
+            raise ValueError(f"dets has dtype={tensor.dtype}, shape={tuple(tensor.shape)}; {expected}{hint}")
+        if tensor.dtype == torch.uint8:
+            if tensor.numel() and int(tensor.max()) > 1:
+                raise ValueError("dets is uint8 with values above 1; unpacked events must be 0 or 1 "
+                                 "(pass bit_packed_shots=True for bit-packed data)")
+            tensor = tensor.bool()
+        return tensor
+
+    def __repr__(self) -> str:
+        T, H, W = self.graph.grid_shape
+        model = "none (PyMatching alone)" if self.predecoder is None else self.predecoder.metadata.get("name", "custom")
+        return (f"<qec.Decoder: {self.num_detectors} detectors, grid {T}x{H}x{W}, model {model}, "
+                f"{'correlated' if self.correlated else 'uncorrelated'} matching, device {self.device}>")
+
+
+def _to_tensor(dets) -> torch.Tensor:
+    if isinstance(dets, torch.Tensor):
+        return dets
+    if hasattr(dets, "__cuda_array_interface__") or type(dets).__module__.startswith("cupy"):
+        return torch.from_dlpack(dets)
+    array = np.asarray(dets)
+    if array.dtype == np.bool_ or array.dtype == np.uint8:
+        return torch.from_numpy(np.ascontiguousarray(array))
+    raise ValueError(f"dets has dtype={array.dtype}, shape={array.shape}; expected bool or uint8 detection events")

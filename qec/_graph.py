@@ -1,0 +1,242 @@
+"""Decoding graph of a detector error model, laid out on a space-time grid.
+
+Every graph-like error mechanism of a decomposed DEM is a set of *edges*; an edge joins two
+detectors (or one detector and the boundary) and may flip observables. Detector coordinates
+``(x, y, t)`` of Stim's rotated surface code map to grid voxels ``(t, y / 2, x / 2)``. An edge's
+*class* is the offset from its first endpoint (its *anchor*) to its second, or "boundary"; the
+set of classes is the same at every distance, which lets one network serve them all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+import scipy.sparse
+import stim
+
+BOUNDARY = -1  # the second endpoint of a boundary edge
+
+EdgeClass = tuple  # (is_boundary, dt, dy, dx)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DecodingGraph:
+    """The edges of a decomposed DEM, their grid layout and the error→edge map.
+
+    Build one with :meth:`from_dem` or :meth:`from_circuit`.
+
+    Attributes:
+        dem: the flattened, decomposed ``stim.DetectorErrorModel``.
+        num_detectors: detectors in the DEM.
+        num_observables: observables in the DEM.
+        edge_detectors: ``int64, shape=(num_edges, 2)``: endpoints; the second is ``BOUNDARY`` (-1)
+            for boundary edges.
+        edge_observables: ``bool, shape=(num_edges, num_observables)``.
+        edge_probabilities: ``float64, shape=(num_edges,)``: each edge's marginal probability
+            (independent mechanisms XOR-combined).
+        error_edges: ``scipy.sparse.csr_matrix, shape=(num_errors, num_edges)``: which edges each DEM
+            error mechanism fires.
+        detector_voxels: ``int64, shape=(num_detectors, 3)``: ``(t, row, col)`` of each detector.
+        grid_shape: ``(T, H, W)``.
+        basis_mask: ``bool, shape=grid_shape``: voxels holding a detector of the memory's own basis
+            (the stabilizers that are already deterministic in the first round).
+        edge_classes: ``int64, shape=(num_edges,)``: index of each edge's class in ``classes``.
+        edge_anchors: ``int64, shape=(num_edges, 3)``: voxel of each edge's anchor.
+        classes: the sorted list of distinct class tuples ``(is_boundary, dt, dy, dx)``.
+    """
+
+    dem: stim.DetectorErrorModel
+    num_detectors: int
+    num_observables: int
+    edge_detectors: np.ndarray
+    edge_observables: np.ndarray
+    edge_probabilities: np.ndarray
+    error_edges: scipy.sparse.csr_matrix
+    detector_voxels: np.ndarray
+    grid_shape: tuple
+    basis_mask: np.ndarray
+    edge_classes: np.ndarray
+    edge_anchors: np.ndarray
+    classes: list
+
+    @property
+    def num_edges(self) -> int:
+        return len(self.edge_detectors)
+
+    @staticmethod
+    def from_circuit(circuit: stim.Circuit) -> "DecodingGraph":
+        """The graph of ``circuit.detector_error_model(decompose_errors=True)``.
+
+        Examples:
+            >>> import qec
+            >>> graph = DecodingGraph.from_circuit(qec.generate_circuit(3, 3, noise="uniform:0.001"))
+            >>> graph
+            <qec.DecodingGraph: 24 detectors, 1 observables, 78 edges, 9 classes, grid (4, 4, 4)>
+        """
+        if not isinstance(circuit, stim.Circuit):
+            raise TypeError(f"`circuit` must be a `stim.Circuit`. Instead, got {type(circuit)}")
+        return DecodingGraph.from_dem(circuit.detector_error_model(decompose_errors=True))
+
+    @staticmethod
+    def from_dem(dem: stim.DetectorErrorModel) -> "DecodingGraph":
+        """The graph of a decomposed DEM whose detectors carry ``(x, y, t)`` coordinates.
+
+        Raises:
+            TypeError: ``dem`` is not a ``stim.DetectorErrorModel``.
+            ValueError: a mechanism component has more than two detectors (not decomposed), an
+                edge appears with two different observable masks, or a detector lacks grid
+                coordinates.
+        """
+        if not isinstance(dem, stim.DetectorErrorModel):
+            raise TypeError(f"`dem` must be a `stim.DetectorErrorModel`. Instead, got {type(dem)}")
+        dem = dem.flattened()
+        edge_index: dict[tuple[int, int], int] = {}
+        edge_obs: list[frozenset] = []
+        edge_p: list[float] = []
+        rows, cols = [], []
+        num_errors = 0
+        for inst in dem:
+            if inst.type != "error":
+                continue
+            p = inst.args_copy()[0]
+            components: list[list[stim.DemTarget]] = [[]]
+            for target in inst.targets_copy():
+                if target.is_separator():
+                    components.append([])
+                else:
+                    components[-1].append(target)
+            fired: dict[int, int] = {}
+            for component in components:
+                dets = sorted(t.val for t in component if t.is_relative_detector_id())
+                obs = frozenset(t.val for t in component if t.is_logical_observable_id())
+                if not dets:
+                    continue  # an observable-only component cannot be seen by any detector
+                if len(dets) > 2:
+                    raise ValueError(
+                        f"error mechanism {inst} has a component with {len(dets)} detectors; "
+                        "the DEM must be decomposed into graph-like pieces: use "
+                        "circuit.detector_error_model(decompose_errors=True)")
+                key = (dets[0], dets[1] if len(dets) == 2 else BOUNDARY)
+                if key not in edge_index:
+                    edge_index[key] = len(edge_obs)
+                    edge_obs.append(obs)
+                    edge_p.append(0.0)
+                elif edge_obs[edge_index[key]] != obs:
+                    raise ValueError(f"edge {key} appears with two observable masks; the DEM is not a matching graph")
+                e = edge_index[key]
+                fired[e] = fired.get(e, 0) ^ 1
+            for e, parity in fired.items():
+                if parity:
+                    rows.append(num_errors)
+                    cols.append(e)
+                    edge_p[e] = edge_p[e] * (1 - p) + p * (1 - edge_p[e])
+            num_errors += 1
+
+        num_edges = len(edge_obs)
+        edge_detectors = np.array(list(edge_index.keys()), dtype=np.int64).reshape(num_edges, 2)
+        edge_observables = np.zeros((num_edges, dem.num_observables), dtype=bool)
+        for e, obs in enumerate(edge_obs):
+            edge_observables[e, list(obs)] = True
+        error_edges = scipy.sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.uint8), (rows, cols)), shape=(num_errors, num_edges))
+
+        detector_voxels, grid_shape, basis_mask = _grid_layout(dem)
+        edge_class_tuples, edge_anchors = _edge_classes(edge_detectors, detector_voxels)
+        classes = sorted(set(edge_class_tuples))
+        class_id = {c: i for i, c in enumerate(classes)}
+        return DecodingGraph(
+            dem=dem, num_detectors=dem.num_detectors, num_observables=dem.num_observables,
+            edge_detectors=edge_detectors, edge_observables=edge_observables,
+            edge_probabilities=np.array(edge_p), error_edges=error_edges,
+            detector_voxels=detector_voxels, grid_shape=grid_shape, basis_mask=basis_mask,
+            edge_classes=np.array([class_id[c] for c in edge_class_tuples], dtype=np.int64),
+            edge_anchors=edge_anchors, classes=classes)
+
+    def __repr__(self) -> str:
+        return (f"<qec.DecodingGraph: {self.num_detectors} detectors, {self.num_observables} observables, "
+                f"{self.num_edges} edges, {len(self.classes)} classes, grid {self.grid_shape}>")
+
+    def edge_syndromes(self, edge_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Detection events and observable flips produced by a set of edges (mod 2).
+
+        Args:
+            edge_values: ``bool, shape=(num_shots, num_edges)``.
+
+        Returns:
+            ``(dets, obs)``: ``bool`` arrays of shapes ``(num_shots, num_detectors)`` and
+            ``(num_shots, num_observables)``.
+        """
+        edge_values = np.asarray(edge_values, dtype=np.uint8)
+        dets = (edge_values @ self.edge_detector_matrix) & 1
+        obs = (edge_values @ self.edge_observables.astype(np.uint8)) & 1
+        return dets.astype(bool), obs.astype(bool)
+
+    @functools.cached_property
+    def edge_detector_matrix(self) -> scipy.sparse.csr_matrix:
+        """``scipy.sparse.csr_matrix, uint8, shape=(num_edges, num_detectors)``: edge→detector incidence."""
+        rows = np.repeat(np.arange(self.num_edges), 2)
+        cols = self.edge_detectors.reshape(-1)
+        keep = cols != BOUNDARY
+        return scipy.sparse.csr_matrix((np.ones(keep.sum(), dtype=np.uint8), (rows[keep], cols[keep])),
+                                       shape=(self.num_edges, self.num_detectors))
+
+    @functools.cached_property
+    def edge_index(self) -> dict:
+        """``{(detector, detector or BOUNDARY): edge index}``, the smaller detector first."""
+        return {(int(a), int(b)): e for e, (a, b) in enumerate(self.edge_detectors)}
+
+    def errors_to_edges(self, errors: np.ndarray) -> np.ndarray:
+        """Which edges fired (mod 2), given which DEM error mechanisms happened.
+
+        Args:
+            errors: ``bool, shape=(num_shots, num_errors)``, as from Stim's
+                ``dem.compile_sampler().sample(..., return_errors=True)``.
+
+        Returns:
+            ``bool, shape=(num_shots, num_edges)``.
+        """
+        fired = scipy.sparse.csr_matrix(np.asarray(errors, dtype=np.uint8)) @ self.error_edges
+        return (fired.toarray() & 1).astype(bool)
+
+
+def _grid_layout(dem: stim.DetectorErrorModel) -> tuple[np.ndarray, tuple, np.ndarray]:
+    coords = dem.get_detector_coordinates()
+    voxels = np.zeros((dem.num_detectors, 3), dtype=np.int64)
+    for d in range(dem.num_detectors):
+        c = coords.get(d)
+        if c is None or len(c) < 3:
+            raise ValueError(f"detector D{d} has coordinates {c}; expected (x, y, t) as in Stim's surface-code circuits")
+        x, y, t = c[0], c[1], c[2]
+        if x % 2 or y % 2 or t != int(t):
+            raise ValueError(f"detector D{d} has coordinates {tuple(c)}; expected even x, y and integer t")
+        voxels[d] = (int(t), int(y) // 2, int(x) // 2)
+    voxels -= voxels.min(axis=0)
+    grid_shape = tuple(int(v) for v in voxels.max(axis=0) + 1)
+    if len({tuple(v) for v in voxels}) != len(voxels):
+        raise ValueError("two detectors share a grid voxel; the circuit is not a rotated surface-code memory")
+    basis_mask = np.zeros(grid_shape, dtype=bool)
+    first = voxels[voxels[:, 0] == 0]
+    # The memory's own basis: the stabilizers that have detectors in the first round, in every round.
+    basis_cells = {(int(r), int(c)) for _, r, c in first}
+    for t, r, c in voxels:
+        if (int(r), int(c)) in basis_cells:
+            basis_mask[t, r, c] = True
+    return voxels, grid_shape, basis_mask
+
+
+def _edge_classes(edge_detectors: np.ndarray, voxels: np.ndarray) -> tuple[list, np.ndarray]:
+    classes, anchors = [], np.zeros((len(edge_detectors), 3), dtype=np.int64)
+    for e, (a, b) in enumerate(edge_detectors):
+        va = voxels[a]
+        if b == BOUNDARY:
+            classes.append((1, 0, 0, 0))
+            anchors[e] = va
+            continue
+        vb = voxels[b]
+        if tuple(vb) < tuple(va):
+            va, vb = vb, va
+        classes.append((0,) + tuple(int(x) for x in vb - va))
+        anchors[e] = va
+    return classes, anchors

@@ -1,0 +1,211 @@
+"""The pre-decoder: network logits → edge decisions → residual detection events + observable flips."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import os
+from typing import Any
+
+import numpy as np
+import torch
+
+from qec._graph import BOUNDARY, DecodingGraph
+from qec._network import NetworkConfig, PreDecoderNet
+
+POLICIES = ("mutual", "threshold")
+CHECKPOINT_FORMAT = "qec-predecoder-v1"
+SHIPPED_MODELS = ("default",)
+
+
+class PreDecoder:
+    """A trained network plus the rule that turns its logits into committed edges.
+
+    Decision policies:
+        - ``"mutual"`` (default): an edge is applied when its logit clears ``threshold``, every
+          detector it touches holds a detection event, and it is the highest-scoring such edge
+          at each of its detectors. Applied edges never share a detector, so each one removes
+          exactly its endpoints' events and never creates a new one.
+        - ``"threshold"``: every edge whose logit clears ``threshold`` is applied.
+
+    Examples:
+        >>> import qec
+        >>> graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, noise="uniform:0.01"))
+        >>> pre = PreDecoder.untrained(classes=graph.classes, width=4, depth=1)
+        >>> pre
+        <qec.PreDecoder: 9 classes, width 4, depth 1, R=3, 373 parameters, policy mutual, threshold 0>
+    """
+
+    def __init__(self, net: PreDecoderNet, *, classes: list, threshold: float = 0.0, policy: str = "mutual",
+                 metadata: dict | None = None):
+        if policy not in POLICIES:
+            raise ValueError(f"policy {policy!r} is unknown; expected one of {POLICIES}")
+        if len(classes) != net.config.num_classes:
+            raise ValueError(f"{len(classes)} classes given for a network with {net.config.num_classes} outputs")
+        self.net = net
+        self.classes = [tuple(int(v) for v in c) for c in classes]
+        self.threshold = float(threshold)
+        self.policy = policy
+        self.metadata = dict(metadata or {})
+
+    @staticmethod
+    def untrained(*, classes: list, width: int = 32, depth: int = 4, kernel: int = 3, seed: int = 0) -> "PreDecoder":
+        """A freshly initialised pre-decoder for the given edge classes."""
+        torch.manual_seed(seed)
+        net = PreDecoderNet(NetworkConfig(num_classes=len(classes), width=width, depth=depth, kernel=kernel))
+        return PreDecoder(net, classes=classes)
+
+    @staticmethod
+    def load(model: "str | os.PathLike | PreDecoder") -> "PreDecoder":
+        """A shipped model by name (``"default"``), a checkpoint path, or a ``PreDecoder`` as is.
+
+        Raises:
+            ValueError: an unknown name (the message lists the shipped ones).
+        """
+        if isinstance(model, PreDecoder):
+            return model
+        name = os.fspath(model)
+        if name in SHIPPED_MODELS:
+            resource = importlib.resources.files("qec.models") / f"{name}.pt"
+            with importlib.resources.as_file(resource) as path:
+                return PreDecoder.from_checkpoint(path)
+        if not os.path.exists(name):
+            raise ValueError(f"model {name!r} is neither a shipped model {SHIPPED_MODELS} nor an existing file")
+        return PreDecoder.from_checkpoint(name)
+
+    @staticmethod
+    def from_checkpoint(path: str | os.PathLike) -> "PreDecoder":
+        """Rebuilds a pre-decoder from a checkpoint file alone (training or exported)."""
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(f"{path} is not a qec pre-decoder checkpoint (format {CHECKPOINT_FORMAT!r})")
+        net = PreDecoderNet(NetworkConfig(**ckpt["network"]))
+        net.load_state_dict(ckpt["state_dict"])
+        net.eval()
+        return PreDecoder(net, classes=ckpt["classes"], threshold=ckpt["threshold"], policy=ckpt["policy"],
+                          metadata=ckpt.get("metadata"))
+
+    def checkpoint(self, **extra: Any) -> dict:
+        """The dict :meth:`from_checkpoint` reads; ``extra`` keys (optimizer, config, ...) ride along."""
+        net = getattr(self.net, "_orig_mod", self.net)  # unwrap torch.compile
+        return {"format": CHECKPOINT_FORMAT, "network": dataclasses.asdict(net.config), "classes": self.classes,
+                "threshold": self.threshold, "policy": self.policy, "metadata": self.metadata,
+                "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}, **extra}
+
+    def save(self, path: str | os.PathLike, **extra: Any) -> None:
+        torch.save(self.checkpoint(**extra), path)
+
+    def bind(self, graph: DecodingGraph, *, device: str | torch.device = "cpu") -> "BoundPreDecoder":
+        """Prepares the index tables that place ``graph``'s detectors and edges on the network's grid.
+
+        Raises:
+            ValueError: the graph has an edge class the model was not trained on.
+        """
+        return BoundPreDecoder(self, graph, torch.device(device))
+
+    def __repr__(self) -> str:
+        cfg = self.net.config
+        return (f"<qec.PreDecoder: {len(self.classes)} classes, width {cfg.width}, depth {cfg.depth}, "
+                f"R={cfg.receptive_field}, {self.net.num_parameters} parameters, policy {self.policy}, "
+                f"threshold {self.threshold:g}>")
+
+
+class BoundPreDecoder:
+    """A :class:`PreDecoder` tied to one decoding graph and device; runs batches of shots."""
+
+    def __init__(self, predecoder: PreDecoder, graph: DecodingGraph, device: torch.device):
+        model_class = {c: i for i, c in enumerate(predecoder.classes)}
+        missing = [c for c in graph.classes if c not in model_class]
+        if missing:
+            raise ValueError(
+                f"the circuit's decoding graph has edge classes {missing} that the model was not trained on "
+                f"(model classes: {predecoder.classes}); train a model on this kind of circuit")
+        self.predecoder = predecoder
+        self.graph = graph
+        self.device = device
+        self.net = predecoder.net.to(device)
+        T, H, W = graph.grid_shape
+        self.grid_shape = graph.grid_shape
+        vox = graph.detector_voxels
+        self._det_flat = torch.tensor(vox[:, 0] * H * W + vox[:, 1] * W + vox[:, 2], device=device)
+        classes = np.array([model_class[graph.classes[k]] for k in graph.edge_classes], dtype=np.int64)
+        anc = graph.edge_anchors
+        # Index of each edge's logit in the flattened (C, T, H, W) output.
+        self.edge_flat = torch.tensor(classes * T * H * W + anc[:, 0] * H * W + anc[:, 1] * W + anc[:, 2], device=device)
+        present = np.zeros(graph.grid_shape, dtype=np.float32)
+        present[vox[:, 0], vox[:, 1], vox[:, 2]] = 1
+        self._static = torch.tensor(np.stack([present, graph.basis_mask.astype(np.float32)]), device=device)
+        endpoints = graph.edge_detectors.copy()
+        endpoints[endpoints == BOUNDARY] = graph.num_detectors  # a dummy column that is never read
+        self._ends = torch.tensor(endpoints, device=device)
+        self._is_boundary = self._ends[:, 1] == graph.num_detectors
+        self._edge_obs = torch.tensor(graph.edge_observables, dtype=torch.float32, device=device)
+
+    @property
+    def num_outputs(self) -> int:
+        T, H, W = self.grid_shape
+        return len(self.predecoder.classes) * T * H * W
+
+    def encode(self, dets: torch.Tensor) -> torch.Tensor:
+        """``bool (B, num_detectors)`` → network input ``float (B, 3, T, H, W)``."""
+        B = dets.shape[0]
+        T, H, W = self.grid_shape
+        events = torch.zeros((B, T * H * W), dtype=torch.float32, device=self.device)
+        events[:, self._det_flat] = dets.to(torch.float32)
+        events = events.view(B, 1, T, H, W)
+        return torch.cat([events, self._static.expand(B, -1, -1, -1, -1)], dim=1)  # (B, 3, T, H, W)
+
+    def edge_logits(self, dets: torch.Tensor) -> torch.Tensor:
+        """``bool (B, num_detectors)`` → ``float32 (B, num_edges)`` logits (no gradient)."""
+        x = self.encode(dets)
+        with torch.no_grad(), _autocast(self.device):
+            out = self.net(x)  # (B, C, T, H, W)
+        return out.reshape(out.shape[0], -1).float()[:, self.edge_flat]
+
+    def eligible(self, dets: torch.Tensor) -> torch.Tensor:
+        """``bool (B, num_edges)``: edges all of whose detectors hold an event (the only ones ``"mutual"`` applies)."""
+        B = dets.shape[0]
+        active = torch.cat([dets, torch.ones((B, 1), dtype=torch.bool, device=dets.device)], dim=1)
+        return active[:, self._ends[:, 0]] & active[:, self._ends[:, 1]]
+
+    def decide(self, logits: torch.Tensor, dets: torch.Tensor, *, threshold: float | None = None,
+               policy: str | None = None) -> torch.Tensor:
+        """Edge decisions ``bool (B, num_edges)`` from logits, by the pre-decoder's policy and threshold."""
+        threshold = self.predecoder.threshold if threshold is None else threshold
+        policy = self.predecoder.policy if policy is None else policy
+        above = logits > threshold
+        if policy == "threshold":
+            return above
+        B, D = dets.shape
+        a, b = self._ends[:, 0], self._ends[:, 1]
+        eligible = above & self.eligible(dets)
+        # A unique integer key per (logit, edge) breaks ties deterministically.
+        E = logits.shape[1]
+        key = torch.round(logits.double().clamp(-1e6, 1e6) * 2**20).long() * E + torch.arange(E, device=logits.device)
+        key = torch.where(eligible, key, torch.full_like(key, torch.iinfo(torch.long).min))
+        best = torch.full((B, D + 1), torch.iinfo(torch.long).min, dtype=torch.long, device=logits.device)
+        best.scatter_reduce_(1, a.expand(B, -1), key, reduce="amax")
+        best.scatter_reduce_(1, b.expand(B, -1), key, reduce="amax")
+        return eligible & (key == best[:, a]) & (self._is_boundary | (key == best[:, b]))
+
+    def apply(self, decisions: torch.Tensor, dets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Residual events ``bool (B, num_detectors)`` and observable flips ``bool (B, num_observables)``."""
+        B, D = dets.shape
+        flips = torch.zeros((B, D + 1), dtype=torch.int32, device=dets.device)
+        dec = decisions.to(torch.int32)
+        flips.index_add_(1, self._ends[:, 0], dec)
+        flips.index_add_(1, self._ends[:, 1], dec)
+        residual = dets ^ (flips[:, :D] & 1).bool()
+        obs_flip = torch.remainder(decisions.to(torch.float32) @ self._edge_obs, 2).bool()
+        return residual, obs_flip
+
+    def __call__(self, dets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``bool (B, num_detectors)`` → ``(residual, obs_flip)``."""
+        logits = self.edge_logits(dets)
+        return self.apply(self.decide(logits, dets), dets)
+
+
+def _autocast(device: torch.device):
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return torch.autocast("cpu", enabled=False)

@@ -1,0 +1,329 @@
+"""Training a pre-decoder: config, sampling, loss, validation against PyMatching, checkpoints, resume."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import random
+import sys
+import time
+import typing
+
+import numpy as np
+import pymatching
+import torch
+from tqdm import tqdm
+
+import qec
+from qec._circuits import generate_circuit
+from qec._graph import DecodingGraph
+from qec._labels import equivalence_labels, teacher_labels
+from qec._matching import Matcher
+from qec._predecoder import PreDecoder
+from qec._sampling import StimSampler, TorchSampler
+
+ARCHITECTURE_KEYS = ("width", "depth", "kernel")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Every training setting, with its default. The resolved config is printed and checkpointed.
+
+    Examples:
+        >>> cfg = TrainConfig.from_args(["--steps=10", "--noise=uniform:0.006"])
+        >>> cfg.steps, cfg.noise
+        (10, 'uniform:0.006')
+    """
+
+    # I/O
+    out_dir: str = "runs/default"       # checkpoints go to out_dir/ckpt.pt (latest) and best.pt
+    init_from: str = "scratch"          # 'scratch' or 'resume' (from out_dir/ckpt.pt)
+    seed: int = 0
+    # data: training volumes are distance x distance x rounds, noise drawn per batch from the list
+    distance: int = 7
+    rounds: int = 7
+    bases: str = "x,z"
+    noise: str = "uniform:0.004,uniform:0.006,uniform:0.008"
+    sampler: str = "auto"               # 'stim' (CPU), 'torch' (on the training device) or 'auto'
+    # model
+    width: int = 32
+    depth: int = 4
+    kernel: int = 3
+    policy: str = "mutual"
+    loss_on: str = "eligible"           # 'eligible': only edges whose detectors all hold events (what 'mutual' can apply); 'all'
+    labels: str = "teacher"             # 'teacher': the edges correlated matching chooses; 'equivalence': the
+                                        # true errors join the edge's events; 'fired' (see qec._labels)
+    # optimisation
+    steps: int = 2000
+    batch_size: int = 128
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup_steps: int = 100
+    grad_clip: float = 1.0
+    max_minutes: float = 0.0            # stop early after this wall time (0 = no limit); the run stays resumable
+    pause_at: int = 0                   # stop at this step (0 = never), e.g. to split a run; resume continues it
+    # validation: LER against PyMatching on fixed shots; tunes the decision threshold
+    eval_every: int = 250
+    eval_shots: int = 4000
+    eval_distance: int = 7
+    eval_noise: str = "uniform:0.006"
+    eval_thresholds: str = "-2,-1,0,1,2,3,4"
+    # system
+    device: str = "auto"                # 'cpu', 'cuda' or 'auto'
+    threads: int = 0                    # torch CPU threads (0 = torch's default)
+    progress: bool = True
+
+    @staticmethod
+    def from_args(args: list[str]) -> "TrainConfig":
+        """``--config FILE.json`` first (if given), then ``--key=value`` overrides.
+
+        Raises:
+            ValueError: an unknown key, or a value of the wrong type.
+        """
+        values: dict[str, typing.Any] = {}
+        rest = list(args)
+        if "--config" in rest:
+            i = rest.index("--config")
+            with open(rest[i + 1]) as f:
+                values.update(json.load(f))
+            del rest[i:i + 2]
+        for arg in rest:
+            if not arg.startswith("--") or "=" not in arg:
+                raise ValueError(f"argument {arg!r} is not of the form --key=value")
+            key, value = arg[2:].split("=", 1)
+            values[key.replace("-", "_")] = value
+        return TrainConfig.from_dict(values)
+
+    @staticmethod
+    def from_dict(values: dict) -> "TrainConfig":
+        fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+        typed = {}
+        for key, value in values.items():
+            if key not in fields:
+                raise ValueError(f"unknown config key {key!r}; valid keys: {sorted(fields)}")
+            kind = type(getattr(TrainConfig(), key))
+            typed[key] = _coerce(key, value, kind)
+        return TrainConfig(**typed)
+
+
+def _coerce(key, value, kind):
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    if isinstance(value, str):
+        try:
+            if kind is bool:
+                if value.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError
+                return value.lower() in ("true", "1")
+            return kind(value)
+        except ValueError:
+            pass
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    raise ValueError(f"config key {key!r} expects {kind.__name__}; got {value!r}")
+
+
+class _Task:
+    """One (basis, noise) training volume: its graph, sampler and grid tables."""
+
+    def __init__(self, cfg: TrainConfig, basis: str, noise: str, predecoder: PreDecoder, device, seed: int):
+        self.name = f"{basis}/{noise}"
+        self.graph = DecodingGraph.from_circuit(generate_circuit(cfg.distance, cfg.rounds, basis=basis, noise=noise))
+        use_torch = cfg.sampler == "torch" or (cfg.sampler == "auto" and device.type == "cuda")
+        self.sampler = (TorchSampler(self.graph, device=device, seed=seed) if use_torch
+                        else StimSampler(self.graph, seed=seed))
+        self.bound = predecoder.bind(self.graph, device=device)
+        self.teacher = (pymatching.Matching.from_detector_error_model(self.graph.dem, enable_correlations=True)
+                        if cfg.labels == "teacher" else None)
+
+    def batch(self, size: int, *, seed: int, loss_on: str, labels: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Network input ``(B, 3, T, H, W)``, dense targets and loss mask ``(B, C*T*H*W)``."""
+        sample = self.sampler.sample(size, seed=seed)
+        device = self.bound.device
+        dets = torch.as_tensor(sample.dets, device=device)
+        edges = torch.as_tensor(sample.edges, device=device)
+        if loss_on == "all":
+            edge_mask = torch.ones_like(edges)
+        else:
+            edge_mask = self.bound.eligible(dets)
+        if labels == "teacher":
+            edges = torch.as_tensor(teacher_labels(self.graph, self.teacher, _numpy(sample.dets)), device=device)
+        elif labels == "equivalence":
+            fired, candidates = edges.cpu().numpy(), edge_mask.cpu().numpy()
+            equivalent, known = equivalence_labels(self.graph, fired, candidates)
+            edges = torch.as_tensor(equivalent, device=device)
+            edge_mask = torch.as_tensor(known, device=device)
+        target = torch.zeros((size, self.bound.num_outputs), device=device)
+        target[:, self.bound.edge_flat] = edges.float()
+        mask = torch.zeros((size, self.bound.num_outputs), device=device)
+        mask[:, self.bound.edge_flat] = edge_mask.float()
+        return self.bound.encode(dets), target, mask
+
+
+def _numpy(array) -> np.ndarray:
+    return array.cpu().numpy() if isinstance(array, torch.Tensor) else np.asarray(array)
+
+
+def _lr_at(cfg: TrainConfig, step: int) -> float:
+    # 1) linear warm-up, 2) cosine decay to a tenth of the peak
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
+    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+@torch.no_grad()
+def evaluate(predecoder: PreDecoder, graph: DecodingGraph, dets: np.ndarray, obs: np.ndarray, *,
+             thresholds: list[float], matcher: Matcher | None = None, device="cpu",
+             baseline_errors: int | None = None) -> dict:
+    """Pipeline errors and residual density at each threshold, against PyMatching on the same shots.
+
+    Returns:
+        ``{"pymatching_errors", "shots", "density_in", "by_threshold": {thr: (errors, density_residual)},
+        "best_threshold"}``; the best threshold has the fewest errors (ties: the lowest threshold,
+        which removes the most events).
+    """
+    matcher = matcher or Matcher(graph.dem)
+    if baseline_errors is None:
+        baseline_errors = int(np.any(matcher.decode_batch(dets) != obs, axis=1).sum())
+    bound = predecoder.bind(graph, device=device)
+    dets_t = torch.as_tensor(dets, device=device)
+    logits = torch.cat([bound.edge_logits(dets_t[i:i + 512]) for i in range(0, len(dets), 512)])
+    results = {}
+    for thr in thresholds:
+        residual, flip = bound.apply(bound.decide(logits, dets_t, threshold=thr), dets_t)
+        residual = residual.cpu().numpy()
+        pred = matcher.decode_batch(residual) ^ flip.cpu().numpy()
+        results[thr] = (int(np.any(pred != obs, axis=1).sum()), float(residual.mean()))
+    # The most aggressive threshold that does not lose to PyMatching on these shots; else the fewest errors.
+    safe = [t for t in thresholds if results[t][0] <= baseline_errors]
+    best = min(safe) if safe else min(thresholds, key=lambda t: (results[t][0], t))
+    return {"pymatching_errors": baseline_errors, "shots": len(dets), "density_in": float(dets.mean()),
+            "by_threshold": results, "best_threshold": best}
+
+
+def train(cfg: TrainConfig) -> PreDecoder:
+    """Trains (or resumes) a pre-decoder as ``cfg`` says; returns the best one by validation errors.
+
+    Writes ``out_dir/ckpt.pt`` (latest, with optimizer and RNG states) and ``out_dir/best.pt``.
+    """
+    device = torch.device(cfg.device if cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    os.makedirs(cfg.out_dir, exist_ok=True)
+    ckpt_path = os.path.join(cfg.out_dir, "ckpt.pt")
+    resume = None
+    if cfg.init_from == "resume":
+        if not os.path.exists(ckpt_path):
+            raise ValueError(f"init_from='resume' but {ckpt_path} does not exist")
+        resume = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        saved = resume["train_config"]
+        # The architecture must match the checkpoint, otherwise the weights cannot load.
+        cfg = dataclasses.replace(cfg, **{k: saved[k] for k in ARCHITECTURE_KEYS})
+    elif cfg.init_from != "scratch":
+        raise ValueError(f"init_from={cfg.init_from!r}; expected 'scratch' or 'resume'")
+    if cfg.loss_on not in ("eligible", "all"):
+        raise ValueError(f"loss_on={cfg.loss_on!r}; expected 'eligible' or 'all'")
+    if cfg.labels not in ("equivalence", "fired", "teacher"):
+        raise ValueError(f"labels={cfg.labels!r}; expected 'equivalence', 'fired' or 'teacher'")
+    print("config:", json.dumps(dataclasses.asdict(cfg)), file=sys.stderr)
+
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    bases = [b.strip() for b in cfg.bases.split(",") if b.strip()]
+    noises = [n.strip() for n in cfg.noise.split(",") if n.strip()]
+    probe = DecodingGraph.from_circuit(generate_circuit(3, 3, basis=bases[0], noise=noises[0]))
+    predecoder = PreDecoder.untrained(classes=probe.classes, width=cfg.width, depth=cfg.depth, kernel=cfg.kernel,
+                                      seed=cfg.seed)
+    predecoder.policy = cfg.policy
+    net = predecoder.net.to(device)
+    optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step, best_metric = 0, math.inf
+    if resume is not None:
+        net.load_state_dict(resume["state_dict"])
+        optimizer.load_state_dict(resume["optimizer"])
+        step, best_metric = resume["step"], resume["best_metric"]
+        predecoder.threshold = resume["threshold"]
+        _set_rng_state(resume["rng"])
+    tasks = [_Task(cfg, b, n, predecoder, device, seed=cfg.seed) for b in bases for n in noises]
+
+    eval_graph = DecodingGraph.from_circuit(generate_circuit(cfg.eval_distance, cfg.eval_distance, basis=bases[0],
+                                                             noise=cfg.eval_noise))
+    eval_batch = StimSampler(eval_graph, seed=10_000 + cfg.seed).sample(cfg.eval_shots)
+    eval_matcher = Matcher(eval_graph.dem)
+    eval_base = int(np.any(eval_matcher.decode_batch(eval_batch.dets) != eval_batch.obs, axis=1).sum())
+    thresholds = [float(t) for t in cfg.eval_thresholds.split(",")]
+
+    def save(path):
+        predecoder.save(path, optimizer=optimizer.state_dict(), step=step, best_metric=best_metric,
+                        train_config=dataclasses.asdict(cfg), rng=_rng_state(), qec_version=qec.__version__)
+
+    start = time.time()
+    bar = tqdm(total=cfg.steps, initial=step, disable=not cfg.progress, desc="train", file=sys.stderr)
+    loss_avg = None
+    while step < cfg.steps:
+        net.train()
+        for group in optimizer.param_groups:
+            group["lr"] = _lr_at(cfg, step)
+        # Each step's task and shots follow from (seed, step) alone, so a resumed run repeats an uninterrupted one.
+        step_seed = int(np.random.SeedSequence([cfg.seed, step]).generate_state(1)[0])
+        task = tasks[step_seed % len(tasks)]
+        x, target, mask = task.batch(cfg.batch_size, seed=step_seed, loss_on=cfg.loss_on, labels=cfg.labels)
+        logits = net(x).reshape(cfg.batch_size, -1)  # (B, C*T*H*W)
+        loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
+                * mask).sum() / mask.sum().clamp(min=1)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip:
+            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+        optimizer.step()
+        step += 1
+        loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss_avg:.5f}")
+        out_of_time = ((cfg.max_minutes and (time.time() - start) > cfg.max_minutes * 60)
+                       or (cfg.pause_at and step >= cfg.pause_at))
+        if step % cfg.eval_every == 0 or step == cfg.steps or out_of_time:
+            net.eval()
+            result = evaluate(predecoder, eval_graph, eval_batch.dets, eval_batch.obs, thresholds=thresholds,
+                              matcher=eval_matcher, device=device, baseline_errors=eval_base)
+            thr = result["best_threshold"]
+            errors, density = result["by_threshold"][thr]
+            predecoder.threshold = thr
+            # Lower is better: excess errors over PyMatching first, then the residual density.
+            metric = max(0, errors - eval_base) + density / result["density_in"]
+            table = " ".join(f"{t:g}:{e}/{d:.4f}" for t, (e, d) in result["by_threshold"].items())
+            tqdm.write(f"step {step} loss {loss_avg:.5f} | pymatching {eval_base} errors, density "
+                       f"{result['density_in']:.4f} | thr:errors/density {table} | best thr {thr:g} "
+                       f"({time.time() - start:.0f}s)", file=sys.stderr)
+            predecoder.metadata.update(shots_seen=step * cfg.batch_size, steps=step,
+                                       receptive_field=net.config.receptive_field)
+            if metric < best_metric:
+                best_metric = metric
+                save(os.path.join(cfg.out_dir, "best.pt"))
+            save(ckpt_path)
+        if out_of_time:
+            tqdm.write(f"paused at step {step} (max_minutes={cfg.max_minutes}, pause_at={cfg.pause_at}); "
+                       "continue with --init_from=resume", file=sys.stderr)
+            break
+    bar.close()
+    best_path = os.path.join(cfg.out_dir, "best.pt")
+    return PreDecoder.from_checkpoint(best_path if os.path.exists(best_path) else ckpt_path)
+
+
+def _rng_state() -> dict:
+    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])

@@ -1,0 +1,53 @@
+import contextlib
+import io
+import json
+
+import pytest
+
+from qec._command._main import main
+
+KEYS = {"decoder", "distance", "rounds", "basis", "noise", "shots", "errors", "ler_shot", "ler_round", "seconds",
+        "us_per_round", "density_in", "density_residual"}
+
+
+def run(args):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(command_line_args=args) == 0
+    return out.getvalue()
+
+
+def test_ler_json_decodes_the_same_shots_with_each_decoder():
+    text = run(["ler", "--distance", "3", "--rounds", "3", "--basis", "x", "--noise", "uniform:0.01", "--shots", "300",
+                "--seed", "1", "--decoders", "pymatching,pymatching-correlated,pipeline,pipeline-correlated", "--json",
+                "--no-progress"])
+    rows = [json.loads(line) for line in text.splitlines()]
+    assert [r["decoder"] for r in rows] == ["pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated"]
+    for r in rows:
+        assert KEYS <= set(r)
+        assert r["shots"] == 300 and 0 <= r["errors"] <= 300
+        assert r["ler_shot"] == r["errors"] / 300
+    assert rows[0]["density_residual"] is None and rows[2]["density_residual"] < rows[2]["density_in"]
+    assert len({r["density_in"] for r in rows}) == 1  # the same shots
+
+
+def test_ler_is_reproducible_with_a_seed():
+    args = ["ler", "--distance", "3", "--rounds", "2", "--noise", "si1000:0.004", "--shots", "200", "--seed", "3",
+            "--decoders", "pymatching", "--json", "--no-progress"]
+    a, b = json.loads(run(args)), json.loads(run(args))
+    assert a["errors"] == b["errors"] and a["density_in"] == b["density_in"]
+
+
+def test_unknown_decoder_lists_the_available_ones():
+    with pytest.raises(SystemExit, match="available: pymatching, pymatching-correlated"):
+        main(command_line_args=["ler", "--distance", "3", "--rounds", "3", "--shots", "10", "--decoders", "magic"])
+
+
+def test_unknown_command_lists_the_available_ones():
+    with pytest.raises(SystemExit, match="available: demo, ler, train"):
+        main(command_line_args=["frobnicate"])
+
+
+def test_demo_prints_both_side_by_side():
+    text = run(["demo", "--distance", "3", "--rounds", "3", "--shots", "200", "--no-progress"])
+    assert "pymatching" in text and "pipeline" in text and "the errors of pymatching" in text

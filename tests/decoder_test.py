@@ -1,0 +1,87 @@
+import numpy as np
+import pymatching
+import pytest
+import torch
+
+import qec
+
+
+@pytest.fixture(scope="module")
+def experiment():
+    circuit = qec.generate_circuit(5, 5, basis="z", noise="uniform:0.008")
+    dets, obs = circuit.compile_detector_sampler(seed=9).sample(1000, separate_observables=True)
+    return circuit, dets, obs
+
+
+def test_without_a_model_it_is_pymatching(experiment):
+    circuit, dets, obs = experiment
+    ours = qec.Decoder.from_circuit(circuit, model=None).decode_batch(dets)
+    ref = pymatching.Matching.from_detector_error_model(circuit.detector_error_model(decompose_errors=True)).decode_batch(dets)
+    np.testing.assert_array_equal(ours, ref.astype(bool))
+
+
+def test_prediction_is_flips_xor_matching_of_the_residual(experiment, tiny_predecoder):
+    circuit, dets, obs = experiment
+    tiny_predecoder.threshold, tiny_predecoder.policy = -10.0, "mutual"  # make it apply many edges
+    decoder = qec.Decoder.from_circuit(circuit, model=tiny_predecoder, device="cpu")
+    predictions, residual = decoder.decode_batch(dets, return_residual=True)
+    ref_residual, flips = decoder.predecode(dets)
+    np.testing.assert_array_equal(residual, ref_residual)
+    assert residual.sum() < dets.sum()  # the pre-decoder removed events
+    expected = decoder.matcher.decode_batch(residual) ^ flips
+    np.testing.assert_array_equal(predictions, expected)
+    stats = decoder.last_stats
+    assert stats.shots == 1000 and stats.events_in == dets.sum() and stats.events_residual == residual.sum()
+
+
+def test_bit_packed_in_and_out_agree_with_unpacked(experiment):
+    circuit, dets, obs = experiment
+    decoder = qec.Decoder.from_circuit(circuit, model="default", device="cpu")
+    plain = decoder.decode_batch(dets)
+    packed = decoder.decode_batch(np.packbits(dets, axis=1, bitorder="little"), bit_packed_shots=True,
+                                  bit_packed_predictions=True)
+    assert packed.dtype == np.uint8 and packed.shape == (1000, 1)
+    np.testing.assert_array_equal(np.unpackbits(packed, axis=1, count=1, bitorder="little").astype(bool), plain)
+    # torch tensors and single shots give the same answers
+    np.testing.assert_array_equal(decoder.decode_batch(torch.as_tensor(dets)), plain)
+    np.testing.assert_array_equal(decoder.decode(dets[3]), plain[3])
+
+
+def test_default_model_does_not_lose_to_matching_on_easy_shots(experiment):
+    circuit, dets, obs = experiment
+    base = qec.Decoder.from_circuit(circuit, model=None).decode_batch(dets)
+    decoder = qec.Decoder.from_circuit(circuit, model="default", device="cpu")
+    ours = decoder.decode_batch(dets)
+    base_errors = int(np.any(base != obs, axis=1).sum())
+    our_errors = int(np.any(ours != obs, axis=1).sum())
+    # 1000 shots at d=5, p=0.008: tens of errors; the pipeline stays within a few of matching
+    # while removing at least half the detection events.
+    assert our_errors <= base_errors + 3 * np.sqrt(base_errors) + 3
+    assert decoder.last_stats.density_reduction >= 2.0
+
+
+@pytest.mark.parametrize("bad, match", [
+    (np.zeros((4, 7), dtype=bool), "expected bool \\(num_shots, 120\\)"),
+    (np.zeros((4, 120), dtype=np.float32), "dtype=float32"),
+    (np.zeros(120, dtype=bool), "shape"),
+    (np.full((4, 120), 2, dtype=np.uint8), "values above 1"),
+    (np.zeros((4, 15), dtype=np.uint8), "looks bit-packed"),
+])
+def test_bad_inputs_are_rejected(experiment, bad, match):
+    circuit, _, _ = experiment
+    decoder = qec.Decoder.from_circuit(circuit, model=None)
+    with pytest.raises(ValueError, match=match):
+        decoder.decode_batch(bad)
+
+
+def test_bad_bit_packed_input_is_rejected(experiment):
+    circuit, _, _ = experiment
+    decoder = qec.Decoder.from_circuit(circuit, model=None)
+    with pytest.raises(ValueError, match="ceil\\(num_detectors / 8\\)"):
+        decoder.decode_batch(np.zeros((4, 14), dtype=np.uint8), bit_packed_shots=True)
+
+
+def test_decode_rejects_a_batch():
+    decoder = qec.Decoder.from_circuit(qec.generate_circuit(3, 3, noise="uniform:0.01"), model=None)
+    with pytest.raises(ValueError, match="use decode_batch"):
+        decoder.decode(np.zeros((2, 24), dtype=bool))

@@ -1,0 +1,14 @@
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["qec._circuits", "qec._graph", "qec._sampling", "qec._network", "qec._predecoder", "qec._matching",
+           "qec._decoder", "qec._stats", "qec._training", "qec._command._main"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, raise_on_error=False, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0

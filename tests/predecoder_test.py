@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+import torch
+
+import qec
+
+
+@pytest.mark.parametrize("basis", ["x", "z"])
+def test_applying_all_true_edges_zeroes_the_residual(basis):
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(5, 7, basis=basis, noise="uniform:0.01"))
+    bound = qec.PreDecoder.untrained(classes=graph.classes, width=4, depth=1).bind(graph)
+    batch = qec.StimSampler(graph, seed=1).sample(500)
+    dets = torch.as_tensor(batch.dets)
+    residual, obs_flip = bound.apply(torch.as_tensor(batch.edges), dets)
+    assert not residual.any()
+    np.testing.assert_array_equal(obs_flip.numpy(), batch.obs)
+
+
+def test_a_random_subset_leaves_the_syndrome_of_the_rest(graph_d5, tiny_predecoder):
+    bound = tiny_predecoder.bind(graph_d5)
+    batch = qec.StimSampler(graph_d5, seed=2).sample(500)
+    rng = np.random.default_rng(0)
+    subset = batch.edges & (rng.random(batch.edges.shape) < 0.5)
+    rest = batch.edges & ~subset
+    residual, obs_flip = bound.apply(torch.as_tensor(subset), torch.as_tensor(batch.dets))
+    rest_dets, rest_obs = graph_d5.edge_syndromes(rest)
+    np.testing.assert_array_equal(residual.numpy(), rest_dets)
+    np.testing.assert_array_equal(obs_flip.numpy() ^ rest_obs, batch.obs)
+
+
+def test_edge_logits_address_the_network_output(graph_d5, tiny_predecoder):
+    bound = tiny_predecoder.bind(graph_d5)
+    dets = torch.as_tensor(qec.StimSampler(graph_d5, seed=3).sample(4).dets)
+    out = tiny_predecoder.net(bound.encode(dets))  # (B, C, T, H, W)
+    logits = bound.edge_logits(dets)
+    c = torch.as_tensor(tiny_predecoder.classes.index(graph_d5.classes[graph_d5.edge_classes[10]]))
+    t, y, x = graph_d5.edge_anchors[10]
+    torch.testing.assert_close(logits[:, 10], out[:, c, t, y, x].detach())
+    # The input grid carries the events where the detectors are.
+    x_in = bound.encode(dets)
+    v = graph_d5.detector_voxels
+    np.testing.assert_array_equal(x_in[:, 0, v[:, 0], v[:, 1], v[:, 2]].numpy(), dets.float().numpy())
+
+
+def test_mutual_policy_removes_events_in_pairs_and_never_adds(graph_d5, tiny_predecoder):
+    bound = tiny_predecoder.bind(graph_d5)
+    dets = torch.as_tensor(qec.StimSampler(graph_d5, seed=4).sample(300).dets)
+    logits = torch.randn((300, graph_d5.num_edges), generator=torch.Generator().manual_seed(1))
+    decisions = bound.decide(logits, dets, threshold=-1.0, policy="mutual")
+    assert decisions.any()
+    residual, _ = bound.apply(decisions, dets)
+    assert not (residual & ~dets).any()  # no new events
+    # No two applied edges share a detector.
+    ends = graph_d5.edge_detectors
+    for shot in range(300):
+        used = ends[decisions[shot].numpy()].reshape(-1)
+        used = used[used >= 0]
+        assert len(used) == len(set(used.tolist()))
+    removed = (dets.sum() - residual.sum()).item()
+    boundary = decisions[:, ends[:, 1] < 0].sum().item()
+    assert removed == 2 * (decisions.sum().item() - boundary) + boundary
+
+
+def test_threshold_policy_applies_exactly_the_confident_edges(graph_d5, tiny_predecoder):
+    bound = tiny_predecoder.bind(graph_d5)
+    dets = torch.zeros((2, graph_d5.num_detectors), dtype=torch.bool)
+    logits = torch.full((2, graph_d5.num_edges), -5.0)
+    logits[1, 7] = 3.0
+    decisions = bound.decide(logits, dets, threshold=2.0, policy="threshold")
+    assert decisions.sum() == 1 and decisions[1, 7]
+
+
+def test_save_load_round_trip(tmp_path, graph_d5, tiny_predecoder):
+    tiny_predecoder.threshold = 1.5
+    path = tmp_path / "m.pt"
+    tiny_predecoder.save(path)
+    loaded = qec.PreDecoder.from_checkpoint(path)
+    assert loaded.classes == tiny_predecoder.classes and loaded.threshold == 1.5 and loaded.policy == "mutual"
+    dets = torch.as_tensor(qec.StimSampler(graph_d5, seed=5).sample(8).dets)
+    torch.testing.assert_close(loaded.bind(graph_d5).edge_logits(dets), tiny_predecoder.bind(graph_d5).edge_logits(dets),
+                               rtol=0, atol=0)
+
+
+def test_a_model_missing_an_edge_class_is_rejected(graph_d5):
+    pre = qec.PreDecoder.untrained(classes=graph_d5.classes[:-1], width=4, depth=1)
+    with pytest.raises(ValueError, match="not trained on"):
+        pre.bind(graph_d5)
+
+
+def test_unknown_model_name_lists_the_shipped_ones():
+    with pytest.raises(ValueError, match="default"):
+        qec.PreDecoder.load("no-such-model")

@@ -1,0 +1,64 @@
+import json
+
+import pytest
+import torch
+
+import qec
+
+
+def _config(tmp_path, **overrides):
+    base = dict(out_dir=str(tmp_path / "run"), distance=3, rounds=3, bases="x", noise="uniform:0.02", width=8,
+                depth=2, steps=60, batch_size=64, lr=1e-2, warmup_steps=5, eval_every=30, eval_shots=200,
+                eval_distance=3, eval_noise="uniform:0.02", progress=False, threads=1)
+    base.update(overrides)
+    return qec.TrainConfig.from_dict(base)
+
+
+def _loss(predecoder, graph, seed):
+    """Mean BCE against correlated matching's edges (the default teacher) on the eligible edges of fresh shots."""
+    import pymatching
+    from qec._labels import teacher_labels
+    bound = predecoder.bind(graph)
+    batch = qec.StimSampler(graph, seed=seed).sample(2000)
+    dets = torch.as_tensor(batch.dets)
+    logits = bound.edge_logits(dets)
+    mask = bound.eligible(dets)
+    teacher = pymatching.Matching.from_detector_error_model(graph.dem, enable_correlations=True)
+    labels = torch.as_tensor(teacher_labels(graph, teacher, batch.dets))
+    return torch.nn.functional.binary_cross_entropy_with_logits(logits[mask], labels[mask].float()).item()
+
+
+def test_training_reduces_the_loss_and_resumes(tmp_path):
+    cfg = _config(tmp_path)
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, basis="x", noise="uniform:0.02"))
+    before = qec.PreDecoder.untrained(classes=graph.classes, width=8, depth=2, seed=cfg.seed)
+    qec.train(cfg)
+    trained = qec.PreDecoder.from_checkpoint(tmp_path / "run" / "ckpt.pt")  # the last step, not the best
+    assert _loss(trained, graph, seed=99) < 0.75 * _loss(before, graph, seed=99)
+    ckpt = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)
+    assert ckpt["step"] == 60 and ckpt["train_config"]["width"] == 8 and "optimizer" in ckpt and "rng" in ckpt
+    # Resume continues from step 60 to 80, forcing the checkpoint's architecture.
+    resumed = qec.train(_config(tmp_path, init_from="resume", steps=80, width=16))
+    assert resumed.net.config.width == 8
+    assert torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)["step"] == 80
+
+
+def test_resumed_training_equals_uninterrupted_training(tmp_path):
+    whole = qec.train(_config(tmp_path / "a", steps=40, eval_every=20))
+    qec.train(_config(tmp_path / "b", steps=40, eval_every=20, pause_at=20))
+    resumed = qec.train(_config(tmp_path / "b", steps=40, eval_every=20, init_from="resume"))
+    a = torch.load(tmp_path / "a" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
+    b = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
+    for key in a:
+        torch.testing.assert_close(a[key], b[key])
+
+
+def test_config_rejects_unknown_keys_and_bad_types(tmp_path):
+    with pytest.raises(ValueError, match="unknown config key 'widht'"):
+        qec.TrainConfig.from_args(["--widht=3"])
+    with pytest.raises(ValueError, match="expects int"):
+        qec.TrainConfig.from_args(["--width=wide"])
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"width": 12, "lr": 1}))
+    cfg = qec.TrainConfig.from_args(["--config", str(path), "--depth=3"])
+    assert (cfg.width, cfg.depth, cfg.lr) == (12, 3, 1.0)
