@@ -22,6 +22,18 @@ class Decoder:
     The prediction is the pre-decoder's own observable flips XOR matching's prediction on the
     residual events. With ``model=None`` it is PyMatching alone.
 
+    Args:
+        graph: the decoding graph (from the circuit's DEM).
+        model: ``"default"`` (the shipped model), a checkpoint path, a :class:`PreDecoder`, or None
+            (PyMatching alone). Defaults to ``"default"``.
+        correlated: correlated matching on the residual. Defaults to False.
+        device: where the network runs. Defaults to None (CUDA when available, else CPU).
+        batch_size: shots per network batch. Defaults to 512.
+        matching_dem: build the matcher from this DEM (e.g. a learned one) instead of the graph's.
+            Defaults to None.
+        block: block-wise inference with blocks of interior ``(rounds, rows, cols)`` (None keeps
+            an axis whole); the result equals whole-volume inference. Defaults to None.
+
     Examples:
         >>> import qec
         >>> circuit = qec.generate_circuit(3, 3, basis="x", noise="uniform:0.005")
@@ -35,16 +47,19 @@ class Decoder:
     """
 
     def __init__(self, graph: DecodingGraph, *, model: "str | os.PathLike | PreDecoder | None" = "default",
-                 correlated: bool = False, device: str | torch.device | None = None, batch_size: int = 512):
+                 correlated: bool = False, device: str | torch.device | None = None, batch_size: int = 512,
+                 matching_dem: stim.DetectorErrorModel | None = None, block: tuple | None = None):
         if batch_size < 1:
             raise ValueError(f"batch_size={batch_size}; expected >= 1")
         self.graph = graph
         self.correlated = bool(correlated)
         self.device = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
         self.batch_size = batch_size
-        self.matcher = Matcher(graph.dem)
+        if matching_dem is not None and matching_dem.num_detectors != graph.num_detectors:
+            raise ValueError(f"matching_dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
+        self.matcher = Matcher(graph.dem if matching_dem is None else matching_dem)
         self.predecoder = None if model is None else PreDecoder.load(model)
-        self._bound = None if self.predecoder is None else self.predecoder.bind(graph, device=self.device)
+        self._bound = None if self.predecoder is None else self.predecoder.bind(graph, device=self.device, block=block)
         self.last_stats = DecodeStats()
         self.total_stats = DecodeStats()
 

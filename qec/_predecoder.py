@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from qec._blocks import blockwise
 from qec._graph import BOUNDARY, DecodingGraph
 from qec._network import NetworkConfig, PreDecoderNet
 
@@ -95,13 +96,20 @@ class PreDecoder:
     def save(self, path: str | os.PathLike, **extra: Any) -> None:
         torch.save(self.checkpoint(**extra), path)
 
-    def bind(self, graph: DecodingGraph, *, device: str | torch.device = "cpu") -> "BoundPreDecoder":
+    def bind(self, graph: DecodingGraph, *, device: str | torch.device = "cpu",
+             block: tuple | None = None) -> "BoundPreDecoder":
         """Prepares the index tables that place ``graph``'s detectors and edges on the network's grid.
+
+        Args:
+            graph: the decoding graph.
+            device: where the network runs. Defaults to ``"cpu"``.
+            block: interior ``(rounds, rows, cols)`` of the blocks for block-wise inference (None
+                along an axis keeps it whole). Defaults to None (the whole volume at once).
 
         Raises:
             ValueError: the graph has an edge class the model was not trained on.
         """
-        return BoundPreDecoder(self, graph, torch.device(device))
+        return BoundPreDecoder(self, graph, torch.device(device), block=block)
 
     def __repr__(self) -> str:
         cfg = self.net.config
@@ -113,7 +121,7 @@ class PreDecoder:
 class BoundPreDecoder:
     """A :class:`PreDecoder` tied to one decoding graph and device; runs batches of shots."""
 
-    def __init__(self, predecoder: PreDecoder, graph: DecodingGraph, device: torch.device):
+    def __init__(self, predecoder: PreDecoder, graph: DecodingGraph, device: torch.device, block: tuple | None = None):
         model_class = {c: i for i, c in enumerate(predecoder.classes)}
         missing = [c for c in graph.classes if c not in model_class]
         if missing:
@@ -123,6 +131,10 @@ class BoundPreDecoder:
         self.predecoder = predecoder
         self.graph = graph
         self.device = device
+        if block is not None and (len(block) != 3 or any(b is not None and b < 1 for b in block)):
+            raise ValueError(f"block={block}; expected (rounds, rows, cols), each >= 1 or None")
+        self.block = None if block is None or all(b is None for b in block) else tuple(block)
+        self.halo = (predecoder.net.config.receptive_field - 1) // 2
         self.net = predecoder.net.to(device)
         T, H, W = graph.grid_shape
         self.grid_shape = graph.grid_shape
@@ -159,7 +171,10 @@ class BoundPreDecoder:
         """``bool (B, num_detectors)`` → ``float32 (B, num_edges)`` logits (no gradient)."""
         x = self.encode(dets)
         with torch.no_grad(), _autocast(self.device):
-            out = self.net(x)  # (B, C, T, H, W)
+            if self.block is None:
+                out = self.net(x)  # (B, C, T, H, W)
+            else:
+                out = blockwise(self.net, x, block=self.block, halo=self.halo)
         return out.reshape(out.shape[0], -1).float()[:, self.edge_flat]
 
     def eligible(self, dets: torch.Tensor) -> torch.Tensor:

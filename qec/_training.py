@@ -46,6 +46,8 @@ class TrainConfig:
     rounds: int = 7
     bases: str = "x,z"
     noise: str = "uniform:0.004,uniform:0.006,uniform:0.008"
+    train_dem: str = ""                 # a DEM file (e.g. from `qec learn-noise`) to sample from instead of the
+                                        # circuits above: training from hardware statistics with no noise model
     sampler: str = "auto"               # 'stim' (CPU), 'torch' (on the training device) or 'auto'
     # model
     width: int = 32
@@ -128,9 +130,8 @@ def _coerce(key, value, kind):
 class _Task:
     """One (basis, noise) training volume: its graph, sampler and grid tables."""
 
-    def __init__(self, cfg: TrainConfig, basis: str, noise: str, predecoder: PreDecoder, device, seed: int):
-        self.name = f"{basis}/{noise}"
-        self.graph = DecodingGraph.from_circuit(generate_circuit(cfg.distance, cfg.rounds, basis=basis, noise=noise))
+    def __init__(self, cfg: TrainConfig, graph: DecodingGraph, predecoder: PreDecoder, device, seed: int):
+        self.graph = graph
         use_torch = cfg.sampler == "torch" or (cfg.sampler == "auto" and device.type == "cuda")
         self.sampler = (TorchSampler(self.graph, device=device, seed=seed) if use_torch
                         else StimSampler(self.graph, seed=seed))
@@ -235,8 +236,17 @@ def train(cfg: TrainConfig) -> PreDecoder:
     torch.manual_seed(cfg.seed)
     bases = [b.strip() for b in cfg.bases.split(",") if b.strip()]
     noises = [n.strip() for n in cfg.noise.split(",") if n.strip()]
-    probe = DecodingGraph.from_circuit(generate_circuit(3, 3, basis=bases[0], noise=noises[0]))
-    predecoder = PreDecoder.untrained(classes=probe.classes, width=cfg.width, depth=cfg.depth, kernel=cfg.kernel,
+    if cfg.train_dem:
+        import stim
+        graphs = [DecodingGraph.from_dem(stim.DetectorErrorModel.from_file(cfg.train_dem))]
+        eval_graph = graphs[0]
+    else:
+        graphs = [DecodingGraph.from_circuit(generate_circuit(cfg.distance, cfg.rounds, basis=b, noise=n))
+                  for b in bases for n in noises]
+        eval_graph = DecodingGraph.from_circuit(generate_circuit(cfg.eval_distance, cfg.eval_distance, basis=bases[0],
+                                                                 noise=cfg.eval_noise))
+    classes = sorted({c for g in graphs for c in g.classes})
+    predecoder = PreDecoder.untrained(classes=classes, width=cfg.width, depth=cfg.depth, kernel=cfg.kernel,
                                       seed=cfg.seed)
     predecoder.policy = cfg.policy
     net = predecoder.net.to(device)
@@ -248,10 +258,7 @@ def train(cfg: TrainConfig) -> PreDecoder:
         step, best_metric = resume["step"], resume["best_metric"]
         predecoder.threshold = resume["threshold"]
         _set_rng_state(resume["rng"])
-    tasks = [_Task(cfg, b, n, predecoder, device, seed=cfg.seed) for b in bases for n in noises]
-
-    eval_graph = DecodingGraph.from_circuit(generate_circuit(cfg.eval_distance, cfg.eval_distance, basis=bases[0],
-                                                             noise=cfg.eval_noise))
+    tasks = [_Task(cfg, g, predecoder, device, seed=cfg.seed) for g in graphs]
     eval_batch = StimSampler(eval_graph, seed=10_000 + cfg.seed).sample(cfg.eval_shots)
     eval_matcher = Matcher(eval_graph.dem)
     eval_base = int(np.any(eval_matcher.decode_batch(eval_batch.dets) != eval_batch.obs, axis=1).sum())

@@ -44,7 +44,7 @@ def test_unknown_decoder_lists_the_available_ones():
 
 
 def test_unknown_command_lists_the_available_ones():
-    with pytest.raises(SystemExit, match="available: demo, ler, train"):
+    with pytest.raises(SystemExit, match="available: demo, ler, train, learn-noise"):
         main(command_line_args=["frobnicate"])
 
 

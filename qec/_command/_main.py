@@ -8,6 +8,7 @@ SUBCOMMANDS = {
     "demo": ("qec._command._main_demo", "decode a simulated experiment: PyMatching alone vs the pipeline"),
     "ler": ("qec._command._main_ler", "logical error rates of several decoders on the same shots"),
     "train": ("qec._command._main_train", "train a pre-decoder (resumable)"),
+    "learn-noise": ("qec._command._main_learn_noise", "learn a detector error model from detection events"),
 }
 
 USAGE = """usage: qec <command> [options]
@@ -30,7 +31,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         >>> main(command_line_args=["frobnicate"])
         Traceback (most recent call last):
         ...
-        SystemExit: unknown command 'frobnicate'; available: demo, ler, train
+        SystemExit: unknown command 'frobnicate'; available: demo, ler, train, learn-noise
     """
     args = sys.argv[1:] if command_line_args is None else list(command_line_args)
     if not args or args[0] in ("-h", "--help", "help"):

@@ -29,6 +29,8 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, *, defaults: dict 
     parser.add_argument("--model", default="default", help="a checkpoint path, or 'default' (the shipped model)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
+    parser.add_argument("--decoder-dem", default=None,
+                        help="build every matcher from this DEM file (e.g. from qec learn-noise) instead of the circuit's")
     parser.add_argument("--json", action="store_true", help="one JSON object per decoder per line")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
@@ -65,10 +67,17 @@ def run(args) -> list[dict]:
     except ValueError as e:
         raise SystemExit(f"qec ler: {e}")
     graph = DecodingGraph.from_circuit(circuit)
-    matcher = Matcher(graph.dem)
+    matching_dem = graph.dem
+    if args.decoder_dem:
+        from qec._command._main_learn_noise import load_reference
+        matching_dem = load_reference(args.decoder_dem)
+        if matching_dem.num_detectors != graph.num_detectors:
+            raise SystemExit(f"--decoder-dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
+    matcher = Matcher(matching_dem)
     needs_model = any(name.startswith("pipeline") for name in decoders)
     try:
-        piped = Decoder(graph, model=args.model, device=args.device, batch_size=args.batch_size) if needs_model else None
+        piped = (Decoder(graph, model=args.model, device=args.device, batch_size=args.batch_size,
+                         matching_dem=matching_dem) if needs_model else None)
     except ValueError as e:
         raise SystemExit(f"qec ler: {e}")
     sampler = circuit.compile_detector_sampler(seed=args.seed)
@@ -122,7 +131,7 @@ def run(args) -> list[dict]:
             "density_in": s.density_in,
             "density_residual": s.density_residual if name.startswith("pipeline") else None,
             "model": (piped.predecoder.metadata.get("name", args.model) if name.startswith("pipeline") else None),
-            "seed": args.seed,
+            "seed": args.seed, "decoder_dem": args.decoder_dem,
         })
     return rows
 
