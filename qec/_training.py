@@ -209,6 +209,8 @@ def train(cfg: TrainConfig) -> PreDecoder:
     """Trains (or resumes) a pre-decoder as ``cfg`` says; returns the best one by validation errors.
 
     Writes ``out_dir/ckpt.pt`` (latest, with optimizer and RNG states) and ``out_dir/best.pt``.
+    Each validation appends to ``predecoder.metadata["history"]``: step, loss, PyMatching's errors
+    and the pipeline's errors and residual density at each threshold, on the same fixed shots.
     """
     device = torch.device(cfg.device if cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
     if cfg.threads:
@@ -251,11 +253,12 @@ def train(cfg: TrainConfig) -> PreDecoder:
     predecoder.policy = cfg.policy
     net = predecoder.net.to(device)
     optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    step, best_metric = 0, math.inf
+    step, best_metric, history = 0, math.inf, []
     if resume is not None:
         net.load_state_dict(resume["state_dict"])
         optimizer.load_state_dict(resume["optimizer"])
         step, best_metric = resume["step"], resume["best_metric"]
+        history = list(resume.get("metadata", {}).get("history", []))
         predecoder.threshold = resume["threshold"]
         _set_rng_state(resume["rng"])
     tasks = [_Task(cfg, g, predecoder, device, seed=cfg.seed) for g in graphs]
@@ -306,7 +309,11 @@ def train(cfg: TrainConfig) -> PreDecoder:
             tqdm.write(f"step {step} loss {loss_avg:.5f} | pymatching {eval_base} errors, density "
                        f"{result['density_in']:.4f} | thr:errors/density {table} | best thr {thr:g} "
                        f"({time.time() - start:.0f}s)", file=sys.stderr)
-            predecoder.metadata.update(shots_seen=step * cfg.batch_size, steps=step,
+            history.append({"step": step, "loss": loss_avg, "seconds": time.time() - start,
+                            "pymatching_errors": eval_base, "eval_shots": cfg.eval_shots,
+                            "density_in": result["density_in"], "best_threshold": thr,
+                            "by_threshold": {str(t): list(v) for t, v in result["by_threshold"].items()}})
+            predecoder.metadata.update(shots_seen=step * cfg.batch_size, steps=step, history=history,
                                        receptive_field=net.config.receptive_field)
             if metric < best_metric:
                 best_metric = metric

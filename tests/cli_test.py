@@ -44,10 +44,19 @@ def test_unknown_decoder_lists_the_available_ones():
 
 
 def test_unknown_command_lists_the_available_ones():
-    with pytest.raises(SystemExit, match="available: demo, ler, train, learn-noise"):
+    with pytest.raises(SystemExit, match="available: demo, ler, train, learn-noise, bench"):
         main(command_line_args=["frobnicate"])
 
 
 def test_demo_prints_both_side_by_side():
     text = run(["demo", "--distance", "3", "--rounds", "3", "--shots", "200", "--no-progress"])
     assert "pymatching" in text and "pipeline" in text and "the errors of pymatching" in text
+
+
+def test_bench_reports_every_stage():
+    row = json.loads(run(["bench", "--distance", "3", "--rounds", "3", "--shots", "100", "--repeats", "1", "--json"]))
+    for key in ("pymatching_us_per_round", "pymatching_correlated_us_per_round", "predecoder_us_per_round",
+                "residual_matching_us_per_round", "pipeline_us_per_round", "density_in", "density_residual",
+                "batch_size", "device"):
+        assert key in row
+    assert row["pipeline_us_per_round"] > 0 and row["density_residual"] < row["density_in"]

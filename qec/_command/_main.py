@@ -9,6 +9,7 @@ SUBCOMMANDS = {
     "ler": ("qec._command._main_ler", "logical error rates of several decoders on the same shots"),
     "train": ("qec._command._main_train", "train a pre-decoder (resumable)"),
     "learn-noise": ("qec._command._main_learn_noise", "learn a detector error model from detection events"),
+    "bench": ("qec._command._main_bench", "time PyMatching, the pre-decoder and the pipeline on the same shots"),
 }
 
 USAGE = """usage: qec <command> [options]
@@ -31,7 +32,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         >>> main(command_line_args=["frobnicate"])
         Traceback (most recent call last):
         ...
-        SystemExit: unknown command 'frobnicate'; available: demo, ler, train, learn-noise
+        SystemExit: unknown command 'frobnicate'; available: demo, ler, train, learn-noise, bench
     """
     args = sys.argv[1:] if command_line_args is None else list(command_line_args)
     if not args or args[0] in ("-h", "--help", "help"):

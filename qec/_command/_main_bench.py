@@ -1,0 +1,101 @@
+"""`qec bench`: time every stage on the same shots (warm-up, device sync, median of repeats)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+EXAMPLES = """examples:
+  qec bench --distance 13 --rounds 13 --noise uniform:0.003 --shots 2000 --device cpu --json
+  qec bench --distance 21 --rounds 21 --noise uniform:0.006 --shots 20000 --device cuda --batch-size 4096
+"""
+
+
+def main(*, command_line_args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="qec bench", description=__doc__, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--distance", type=int, required=True)
+    parser.add_argument("--rounds", type=int, required=True)
+    parser.add_argument("--basis", choices=("x", "z"), default="x")
+    parser.add_argument("--noise", default="uniform:0.006")
+    parser.add_argument("--shots", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
+    parser.add_argument("--repeats", type=int, default=3, help="timed repeats; the median is reported")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(command_line_args)
+    row = run(args)
+    if args.json:
+        print(json.dumps(row))
+    else:
+        for key, value in row.items():
+            print(f"{key:>40}: {value}")
+    return 0
+
+
+def run(args) -> dict:
+    import torch
+
+    from qec._circuits import generate_circuit
+    from qec._decoder import Decoder
+    try:
+        circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=args.noise)
+        decoder = Decoder.from_circuit(circuit, model=args.model, device=args.device, batch_size=args.batch_size)
+    except ValueError as e:
+        raise SystemExit(f"qec bench: {e}")
+    if args.repeats < 1 or args.shots < 1:
+        raise SystemExit("qec bench: --repeats and --shots must be >= 1")
+    dets = circuit.compile_detector_sampler(seed=args.seed).sample(args.shots)
+    cuda = decoder.device.type == "cuda"
+
+    def timed(fn, data):
+        fn(data[: min(len(data), 64)])  # warm-up: module load, kernels, matcher construction
+        times = []
+        for _ in range(args.repeats):
+            if cuda:
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            out = fn(data)
+            if cuda:
+                torch.cuda.synchronize()
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times), out
+
+    per_round = 1e6 / (args.shots * args.rounds)
+    raw, _ = timed(decoder.matcher.decode_batch, dets)
+    raw_corr, _ = timed(lambda d: decoder.matcher.decode_batch(d, correlated=True), dets)
+    pre, (residual, _) = timed(decoder.predecode, dets)
+    res, _ = timed(decoder.matcher.decode_batch, residual)
+    res_corr, _ = timed(lambda d: decoder.matcher.decode_batch(d, correlated=True), residual)
+    end_to_end, _ = timed(decoder.decode_batch, dets)
+    device_name = torch.cuda.get_device_name(decoder.device) if cuda else _cpu_name()
+    return {
+        "distance": args.distance, "rounds": args.rounds, "basis": args.basis, "noise": args.noise, "shots": args.shots,
+        "model": decoder.predecoder.metadata.get("name", args.model), "device": str(decoder.device),
+        "device_name": device_name, "torch_threads": torch.get_num_threads(), "batch_size": args.batch_size,
+        "repeats": args.repeats,
+        "pymatching_us_per_round": raw * per_round,
+        "pymatching_correlated_us_per_round": raw_corr * per_round,
+        "predecoder_us_per_round": pre * per_round,
+        "residual_matching_us_per_round": res * per_round,
+        "residual_matching_correlated_us_per_round": res_corr * per_round,
+        "pipeline_us_per_round": end_to_end * per_round,
+        "residual_to_raw_matching_ratio": res / raw,
+        "density_in": float(dets.mean()), "density_residual": float(residual.mean()),
+    }
+
+
+def _cpu_name() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or sys.platform
