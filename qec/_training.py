@@ -215,6 +215,15 @@ def train(cfg: TrainConfig) -> PreDecoder:
     device = torch.device(cfg.device if cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    # Data parallel under torchrun: one process per device, each on its own shots, gradients averaged.
+    world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
+    if world > 1:
+        import torch.distributed as dist
+        if device.type == "cuda":
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(device)
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    main_process = rank == 0
     os.makedirs(cfg.out_dir, exist_ok=True)
     ckpt_path = os.path.join(cfg.out_dir, "ckpt.pt")
     resume = None
@@ -231,7 +240,8 @@ def train(cfg: TrainConfig) -> PreDecoder:
         raise ValueError(f"loss_on={cfg.loss_on!r}; expected 'eligible' or 'all'")
     if cfg.labels not in ("equivalence", "fired", "teacher"):
         raise ValueError(f"labels={cfg.labels!r}; expected 'equivalence', 'fired' or 'teacher'")
-    print("config:", json.dumps(dataclasses.asdict(cfg)), file=sys.stderr)
+    if main_process:
+        print("config:", json.dumps(dataclasses.asdict(cfg)), f"world_size: {world}", file=sys.stderr)
 
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
@@ -252,6 +262,10 @@ def train(cfg: TrainConfig) -> PreDecoder:
                                       seed=cfg.seed)
     predecoder.policy = cfg.policy
     net = predecoder.net.to(device)
+    if world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device] if device.type == "cuda" else None)
+    else:
+        model = net
     optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, best_metric, history = 0, math.inf, []
     if resume is not None:
@@ -272,17 +286,17 @@ def train(cfg: TrainConfig) -> PreDecoder:
                         train_config=dataclasses.asdict(cfg), rng=_rng_state(), qec_version=qec.__version__)
 
     start = time.time()
-    bar = tqdm(total=cfg.steps, initial=step, disable=not cfg.progress, desc="train", file=sys.stderr)
+    bar = tqdm(total=cfg.steps, initial=step, disable=not (cfg.progress and main_process), desc="train", file=sys.stderr)
     loss_avg = None
     while step < cfg.steps:
         net.train()
         for group in optimizer.param_groups:
             group["lr"] = _lr_at(cfg, step)
-        # Each step's task and shots follow from (seed, step) alone, so a resumed run repeats an uninterrupted one.
-        step_seed = int(np.random.SeedSequence([cfg.seed, step]).generate_state(1)[0])
+        # Each step's task and shots follow from (seed, step, rank) alone: a resumed run repeats an uninterrupted one.
+        step_seed = int(np.random.SeedSequence([cfg.seed, step] + ([rank] if rank else [])).generate_state(1)[0])
         task = tasks[step_seed % len(tasks)]
         x, target, mask = task.batch(cfg.batch_size, seed=step_seed, loss_on=cfg.loss_on, labels=cfg.labels)
-        logits = net(x).reshape(cfg.batch_size, -1)  # (B, C*T*H*W)
+        logits = model(x).reshape(cfg.batch_size, -1)  # (B, C*T*H*W)
         loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
                 * mask).sum() / mask.sum().clamp(min=1)
         optimizer.zero_grad(set_to_none=True)
@@ -294,9 +308,13 @@ def train(cfg: TrainConfig) -> PreDecoder:
         loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
         bar.update(1)
         bar.set_postfix(loss=f"{loss_avg:.5f}")
-        out_of_time = ((cfg.max_minutes and (time.time() - start) > cfg.max_minutes * 60)
-                       or (cfg.pause_at and step >= cfg.pause_at))
-        if step % cfg.eval_every == 0 or step == cfg.steps or out_of_time:
+        out_of_time = bool((cfg.max_minutes and (time.time() - start) > cfg.max_minutes * 60)
+                           or (cfg.pause_at and step >= cfg.pause_at))
+        if world > 1 and cfg.max_minutes:  # every process must stop at the same step
+            flag = torch.tensor([float(out_of_time)], device=device)
+            torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+            out_of_time = bool(flag.item())
+        if main_process and (step % cfg.eval_every == 0 or step == cfg.steps or out_of_time):
             net.eval()
             result = evaluate(predecoder, eval_graph, eval_batch.dets, eval_batch.obs, thresholds=thresholds,
                               matcher=eval_matcher, device=device, baseline_errors=eval_base)
@@ -313,17 +331,21 @@ def train(cfg: TrainConfig) -> PreDecoder:
                             "pymatching_errors": eval_base, "eval_shots": cfg.eval_shots,
                             "density_in": result["density_in"], "best_threshold": thr,
                             "by_threshold": {str(t): list(v) for t, v in result["by_threshold"].items()}})
-            predecoder.metadata.update(shots_seen=step * cfg.batch_size, steps=step, history=history,
+            predecoder.metadata.update(shots_seen=step * cfg.batch_size * world, steps=step, history=history,
                                        receptive_field=net.config.receptive_field)
             if metric < best_metric:
                 best_metric = metric
                 save(os.path.join(cfg.out_dir, "best.pt"))
             save(ckpt_path)
-        if out_of_time:
+        if out_of_time and main_process:
             tqdm.write(f"paused at step {step} (max_minutes={cfg.max_minutes}, pause_at={cfg.pause_at}); "
                        "continue with --init_from=resume", file=sys.stderr)
+        if out_of_time:
             break
     bar.close()
+    if world > 1:
+        torch.distributed.barrier()  # the main process has written its checkpoints
+        torch.distributed.destroy_process_group()
     best_path = os.path.join(cfg.out_dir, "best.pt")
     return PreDecoder.from_checkpoint(best_path if os.path.exists(best_path) else ckpt_path)
 
