@@ -25,3 +25,4 @@ def __getattr__(name):
         import qec._sinter
         return getattr(qec._sinter, name)
     raise AttributeError(f"module 'qec' has no attribute {name!r}")
+from qec._stream import StreamDecoder

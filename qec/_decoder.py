@@ -104,6 +104,17 @@ class Decoder:
             return (np.zeros((0, self.num_detectors), dtype=bool), np.zeros((0, self.graph.num_observables), dtype=bool))
         return torch.cat(residuals).numpy(), torch.cat(flips).numpy()
 
+    def stream(self, num_shots: int, *, commit_rounds: int = 4, buffer_rounds: int = 4) -> "StreamDecoder":
+        """A :class:`StreamDecoder` for ``num_shots`` shots: push rounds one at a time, then ``finish()``.
+
+        Args:
+            num_shots: shots decoded together.
+            commit_rounds: layers committed per matching window. Defaults to 4.
+            buffer_rounds: layers of look-ahead per window. Defaults to 4.
+        """
+        from qec._stream import StreamDecoder
+        return StreamDecoder(self, num_shots, commit_rounds=commit_rounds, buffer_rounds=buffer_rounds)
+
     def decode(self, dets) -> np.ndarray:
         """Decodes one shot: ``bool (num_detectors,)`` → ``bool (num_observables,)``."""
         dets = np.asarray(dets)

@@ -150,7 +150,6 @@ class BoundPreDecoder:
         endpoints = graph.edge_detectors.copy()
         endpoints[endpoints == BOUNDARY] = graph.num_detectors  # a dummy column that is never read
         self._ends = torch.tensor(endpoints, device=device)
-        self._is_boundary = self._ends[:, 1] == graph.num_detectors
         self._edge_obs = torch.tensor(graph.edge_observables, dtype=torch.float32, device=device)
 
     @property
@@ -188,20 +187,9 @@ class BoundPreDecoder:
         """Edge decisions ``bool (B, num_edges)`` from logits, by the pre-decoder's policy and threshold."""
         threshold = self.predecoder.threshold if threshold is None else threshold
         policy = self.predecoder.policy if policy is None else policy
-        above = logits > threshold
-        if policy == "threshold":
-            return above
-        B, D = dets.shape
-        a, b = self._ends[:, 0], self._ends[:, 1]
-        eligible = above & self.eligible(dets)
-        # A unique integer key per (logit, edge) breaks ties deterministically.
-        E = logits.shape[1]
-        key = torch.round(logits.double().clamp(-1e6, 1e6) * 2**20).long() * E + torch.arange(E, device=logits.device)
-        key = torch.where(eligible, key, torch.full_like(key, torch.iinfo(torch.long).min))
-        best = torch.full((B, D + 1), torch.iinfo(torch.long).min, dtype=torch.long, device=logits.device)
-        best.scatter_reduce_(1, a.expand(B, -1), key, reduce="amax")
-        best.scatter_reduce_(1, b.expand(B, -1), key, reduce="amax")
-        return eligible & (key == best[:, a]) & (self._is_boundary | (key == best[:, b]))
+        B = dets.shape[0]
+        active = torch.cat([dets, torch.ones((B, 1), dtype=torch.bool, device=dets.device)], dim=1)
+        return decide_edges(logits, active, self._ends, threshold=threshold, policy=policy)
 
     def apply(self, decisions: torch.Tensor, dets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Residual events ``bool (B, num_detectors)`` and observable flips ``bool (B, num_observables)``."""
@@ -218,6 +206,38 @@ class BoundPreDecoder:
         """``bool (B, num_detectors)`` → ``(residual, obs_flip)``."""
         logits = self.edge_logits(dets)
         return self.apply(self.decide(logits, dets), dets)
+
+
+def decide_edges(logits: torch.Tensor, active: torch.Tensor, ends: torch.Tensor, *, threshold: float,
+                 policy: str) -> torch.Tensor:
+    """The decision rule on any set of edges.
+
+    Args:
+        logits: ``float (B, E)``.
+        active: ``bool (B, D + 1)``: events of the detectors the edges touch, plus a last column
+            (always True) that boundary edges name as their second endpoint.
+        ends: ``int64 (E, 2)``: endpoints, ``D`` for the boundary.
+        threshold: logits must exceed it.
+        policy: ``"mutual"`` or ``"threshold"`` (see :class:`PreDecoder`).
+
+    Returns:
+        ``bool (B, E)``.
+    """
+    above = logits > threshold
+    if policy == "threshold":
+        return above
+    B, D1 = active.shape
+    a, b = ends[:, 0], ends[:, 1]
+    eligible = above & active[:, a] & active[:, b]
+    # A unique integer key per (logit, edge) breaks ties deterministically.
+    E = logits.shape[1]
+    key = torch.round(logits.double().clamp(-1e6, 1e6) * 2**20).long() * E + torch.arange(E, device=logits.device)
+    key = torch.where(eligible, key, torch.full_like(key, torch.iinfo(torch.long).min))
+    best = torch.full((B, D1), torch.iinfo(torch.long).min, dtype=torch.long, device=logits.device)
+    best.scatter_reduce_(1, a.expand(B, -1), key, reduce="amax")
+    best.scatter_reduce_(1, b.expand(B, -1), key, reduce="amax")
+    is_boundary = b == D1 - 1
+    return eligible & (key == best[:, a]) & (is_boundary | (key == best[:, b]))
 
 
 def _autocast(device: torch.device):

@@ -60,3 +60,14 @@ def test_bench_reports_every_stage():
                 "batch_size", "device"):
         assert key in row
     assert row["pipeline_us_per_round"] > 0 and row["density_residual"] < row["density_in"]
+
+
+def test_ler_stream_decoders_run_on_the_same_shots():
+    text = run(["ler", "--distance", "3", "--rounds", "8", "--noise", "uniform:0.01", "--shots", "200", "--seed", "2",
+                "--decoders", "pymatching,pymatching-stream,pipeline-stream", "--commit-rounds", "2",
+                "--buffer-rounds", "3", "--json", "--no-progress"])
+    rows = {r["decoder"]: r for r in map(json.loads, text.splitlines())}
+    assert rows["pymatching-stream"]["commit_rounds"] == 2
+    base = rows["pymatching"]["errors"]
+    for name in ("pymatching-stream", "pipeline-stream"):
+        assert abs(rows[name]["errors"] - base) <= 3 * base ** 0.5 + 3

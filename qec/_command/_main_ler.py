@@ -7,7 +7,8 @@ import json
 import sys
 import time
 
-DECODERS = ("pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated")
+DECODERS = ("pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated", "pymatching-stream",
+            "pipeline-stream")
 
 EXAMPLES = """examples:
   qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 \\
@@ -29,6 +30,8 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, *, defaults: dict 
     parser.add_argument("--model", default="default", help="a checkpoint path, or 'default' (the shipped model)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
+    parser.add_argument("--commit-rounds", type=int, default=4, help="stream decoders: rounds committed per window")
+    parser.add_argument("--buffer-rounds", type=int, default=4, help="stream decoders: look-ahead rounds per window")
     parser.add_argument("--decoder-dem", default=None,
                         help="build every matcher from this DEM file (e.g. from qec learn-noise) instead of the circuit's")
     parser.add_argument("--json", action="store_true", help="one JSON object per decoder per line")
@@ -75,6 +78,7 @@ def run(args) -> list[dict]:
             raise SystemExit(f"--decoder-dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
     matcher = Matcher(matching_dem)
     needs_model = any(name.startswith("pipeline") for name in decoders)
+    plain = Decoder(graph, model=None, matching_dem=matching_dem) if "pymatching-stream" in decoders else None
     try:
         piped = (Decoder(graph, model=args.model, device=args.device, batch_size=args.batch_size,
                          matching_dem=matching_dem) if needs_model else None)
@@ -94,7 +98,16 @@ def run(args) -> list[dict]:
         predecoded = None
         for name in decoders:
             correlated = name.endswith("-correlated")
-            if name.startswith("pipeline"):
+            if name.endswith("-stream"):
+                t0 = time.perf_counter()
+                stream = (piped if name == "pipeline-stream" else plain).stream(
+                    n, commit_rounds=args.commit_rounds, buffer_rounds=args.buffer_rounds)
+                for layer in stream.layer_detectors:
+                    stream.push(dets[:, layer])
+                prediction = stream.finish()
+                s = DecodeStats(shots=n, detectors=graph.num_detectors, events_in=events, events_residual=events,
+                                seconds_matching=time.perf_counter() - t0)
+            elif name.startswith("pipeline"):
                 if predecoded is None:  # the pre-decoder runs once for both residual matchers
                     t0 = time.perf_counter()
                     predecoded = piped.predecode(dets)
@@ -129,9 +142,10 @@ def run(args) -> list[dict]:
             "ler_round_low": ler_per_round(low, args.rounds), "ler_round_high": ler_per_round(high, args.rounds),
             "seconds": s.seconds, "us_per_round": 1e6 * s.seconds / (args.shots * args.rounds),
             "density_in": s.density_in,
-            "density_residual": s.density_residual if name.startswith("pipeline") else None,
+            "density_residual": s.density_residual if name in ("pipeline", "pipeline-correlated") else None,
             "model": (piped.predecoder.metadata.get("name", args.model) if name.startswith("pipeline") else None),
             "seed": args.seed, "decoder_dem": args.decoder_dem,
+            **({"commit_rounds": args.commit_rounds, "buffer_rounds": args.buffer_rounds} if name.endswith("-stream") else {}),
         })
     return rows
 

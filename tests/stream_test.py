@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+import torch
+
+import qec
+
+
+def _push_all(stream, dets, **kwargs):
+    held = 0
+    for layer in stream.layer_detectors:
+        stream.push(dets[:, layer], **kwargs)
+        held = max(held, stream.layers_held)
+    return stream.finish(), held
+
+
+@pytest.mark.parametrize("model", [None, "default"])
+def test_one_window_equals_whole_experiment_decoding(model):
+    circuit = qec.generate_circuit(3, 12, basis="z", noise="uniform:0.008")
+    decoder = qec.Decoder.from_circuit(circuit, model=model, device="cpu")
+    dets = circuit.compile_detector_sampler(seed=3).sample(300)
+    # commit + buffer covers all 13 layers: one window, so the stream must reproduce decode_batch exactly,
+    # including the pre-decoder, which the stream runs slab by slab as the rounds arrive.
+    predictions, _ = _push_all(decoder.stream(300, commit_rounds=20, buffer_rounds=20), dets)
+    np.testing.assert_array_equal(predictions, decoder.decode_batch(dets))
+
+
+def test_sliding_windows_stay_close_to_whole_decoding():
+    circuit = qec.generate_circuit(3, 30, basis="x", noise="uniform:0.006")
+    decoder = qec.Decoder.from_circuit(circuit, model="default", device="cpu")
+    dets, obs = circuit.compile_detector_sampler(seed=4).sample(400, separate_observables=True)
+    predictions, held = _push_all(decoder.stream(400, commit_rounds=3, buffer_rounds=3), dets)
+    whole = decoder.decode_batch(dets)
+    assert (predictions == whole).mean() > 0.95
+    stream_errors, whole_errors = np.any(predictions != obs, 1).sum(), np.any(whole != obs, 1).sum()
+    assert abs(int(stream_errors) - int(whole_errors)) <= 3 * np.sqrt(whole_errors) + 3
+    assert held <= 3 + 3 + decoder.predecoder.net.config.receptive_field
+
+
+@pytest.mark.parametrize("model", [None, "default"])
+def test_long_streams_hold_a_bounded_number_of_rounds(model):
+    circuit = qec.generate_circuit(3, 1000, basis="x", noise="uniform:0.002")
+    decoder = qec.Decoder.from_circuit(circuit, model=model, device="cpu")
+    stream = decoder.stream(2, commit_rounds=4, buffer_rounds=4)
+    sampler = circuit.compile_detector_sampler(seed=5)
+    dets = sampler.sample(2)
+    held = []
+    for layer in stream.layer_detectors:
+        stream.push(dets[:, layer])
+        held.append(stream.layers_held)
+    assert stream.finish().shape == (2, 1)
+    assert max(held) <= 4 + 4 + 12  # window + receptive field, whatever the length
+    assert len(stream._matchings) <= 9
+    assert stream.committed_rounds == 1001
+
+
+def test_bit_packed_and_torch_layers_give_the_same_answer():
+    circuit = qec.generate_circuit(3, 6, basis="x", noise="uniform:0.01")
+    decoder = qec.Decoder.from_circuit(circuit, model="default", device="cpu")
+    dets = circuit.compile_detector_sampler(seed=6).sample(64)
+    plain, _ = _push_all(decoder.stream(64, commit_rounds=2, buffer_rounds=2), dets)
+    stream = decoder.stream(64, commit_rounds=2, buffer_rounds=2)
+    for layer in stream.layer_detectors:
+        stream.push(np.packbits(dets[:, layer], axis=1, bitorder="little"), bit_packed=True)
+    np.testing.assert_array_equal(stream.finish(), plain)
+    stream = decoder.stream(64, commit_rounds=2, buffer_rounds=2)
+    for layer in stream.layer_detectors:
+        stream.push(torch.as_tensor(dets[:, layer]))
+    np.testing.assert_array_equal(stream.finish(), plain)
+
+
+def test_bad_pushes_are_rejected():
+    circuit = qec.generate_circuit(3, 2, basis="x", noise="uniform:0.01")
+    stream = qec.Decoder.from_circuit(circuit, model=None).stream(5)
+    with pytest.raises(ValueError, match="expected bool \\(5, 4\\)"):
+        stream.push(np.zeros((5, 3), dtype=bool))
+    with pytest.raises(ValueError, match="only 0 of 3 layers"):
+        stream.finish()
+    for layer in stream.layer_detectors:
+        stream.push(np.zeros((5, len(layer)), dtype=bool))
+    with pytest.raises(ValueError, match="were pushed already"):
+        stream.push(np.zeros((5, 4), dtype=bool))
+    with pytest.raises(ValueError, match="commit_rounds=0"):
+        qec.Decoder.from_circuit(circuit, model=None).stream(5, commit_rounds=0)
