@@ -77,32 +77,44 @@ class Decoder:
     def num_detectors(self) -> int:
         return self.graph.num_detectors
 
-    def predecode(self, dets) -> tuple[np.ndarray, np.ndarray]:
+    def predecode(self, dets, *, enable_correlations: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Runs only the pre-decoder.
 
         Args:
             dets: ``bool, shape=(num_shots, num_detectors)`` (numpy, torch or cupy).
+            enable_correlations: prepare the residual for correlated matching (commit no edge that
+                would hide a correlation; see :meth:`BoundPreDecoder.correlation_safe`). Defaults
+                to None (the decoder's ``correlated`` setting).
 
         Returns:
             ``(residual, obs_flip)``: ``bool`` numpy arrays of shapes ``(num_shots, num_detectors)`` and
             ``(num_shots, num_observables)``. Without a model the residual is the input.
         """
-        shots = self._check_dets(dets, bit_packed=False)
-        return self._predecode(shots)
+        correlated = self.correlated if enable_correlations is None else bool(enable_correlations)
+        return self.predecode_variants(dets, variants=(correlated,))[correlated]
 
-    def _predecode(self, shots: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    def predecode_variants(self, dets, *, variants: tuple = (False, True)) -> dict:
+        """The pre-decoder's output for uncorrelated (False) and correlated (True) residual matching,
+        from one network pass: ``{correlated: (residual, obs_flip)}``."""
+        return self._predecode(self._check_dets(dets, bit_packed=False), variants)
+
+    def _predecode(self, shots: torch.Tensor, variants: tuple) -> dict:
         if self._bound is None:
             residual = shots.cpu().numpy()
-            return residual, np.zeros((len(residual), self.graph.num_observables), dtype=bool)
-        residuals, flips = [], []
+            return {v: (residual, np.zeros((len(residual), self.graph.num_observables), dtype=bool)) for v in variants}
+        parts = {v: ([], []) for v in variants}
         for start in range(0, len(shots), self.batch_size):
             chunk = shots[start:start + self.batch_size].to(self.device, non_blocking=True)
-            residual, obs_flip = self._bound(chunk)
-            residuals.append(residual.cpu())
-            flips.append(obs_flip.cpu())
-        if not residuals:
-            return (np.zeros((0, self.num_detectors), dtype=bool), np.zeros((0, self.graph.num_observables), dtype=bool))
-        return torch.cat(residuals).numpy(), torch.cat(flips).numpy()
+            for v, (residual, obs_flip) in self._bound.run(chunk, variants=variants).items():
+                parts[v][0].append(residual.cpu())
+                parts[v][1].append(obs_flip.cpu())
+        out = {}
+        for v, (residuals, flips) in parts.items():
+            if residuals:
+                out[v] = (torch.cat(residuals).numpy(), torch.cat(flips).numpy())
+            else:
+                out[v] = (np.zeros((0, self.num_detectors), dtype=bool), np.zeros((0, self.graph.num_observables), dtype=bool))
+        return out
 
     def stream(self, num_shots: int, *, commit_rounds: int = 4, buffer_rounds: int = 4) -> "StreamDecoder":
         """A :class:`StreamDecoder` for ``num_shots`` shots: push rounds one at a time, then ``finish()``.
@@ -147,7 +159,7 @@ class Decoder:
         correlated = self.correlated if enable_correlations is None else bool(enable_correlations)
         shots = self._check_dets(dets, bit_packed=bit_packed_shots)
         t0 = time.perf_counter()
-        residual, obs_flip = self._predecode(shots)
+        residual, obs_flip = self._predecode(shots, (correlated,))[correlated]
         t1 = time.perf_counter()
         predictions = self.matcher.decode_batch(residual, correlated=correlated) ^ obs_flip
         t2 = time.perf_counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.resources
 import os
 from typing import Any
@@ -202,10 +203,60 @@ class BoundPreDecoder:
         obs_flip = torch.remainder(decisions.to(torch.float32) @ self._edge_obs, 2).bool()
         return residual, obs_flip
 
-    def __call__(self, dets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``bool (B, num_detectors)`` → ``(residual, obs_flip)``."""
+    def correlation_safe(self, decisions: torch.Tensor, dets: torch.Tensor) -> torch.Tensor:
+        """Drops the decisions that would hide a correlation from correlated matching.
+
+        A Y-type mechanism fires two edges at once (its X and Z parts). Correlated matching uses
+        one part, once matched, to make the other cheaper; if the pre-decoder removes one part and
+        leaves the other in the residual, that hint is lost. An edge is kept only if each of its
+        partners (the other edges of any mechanism that contains it) is committed too, or touches
+        no detection event.
+
+        Returns:
+            ``bool (B, num_edges)``: a subset of ``decisions``.
+        """
+        B = dets.shape[0]
+        active = torch.cat([dets, torch.zeros((B, 1), dtype=torch.bool, device=dets.device)], dim=1)
+        touched = active[:, self._ends[:, 0]] | active[:, self._ends[:, 1]]
+        unresolved = (touched & ~decisions).to(torch.float32)  # (B, E)
+        unsafe = torch.sparse.mm(self._partners, unresolved.T).T > 0
+        return decisions & ~unsafe
+
+    @functools.cached_property
+    def _partners(self) -> torch.Tensor:
+        """``float (E, E)`` sparse: 1 where two edges are parts of one error mechanism."""
+        errors = self.graph.error_edges.tocsr()
+        rows, cols = [], []
+        for i in range(errors.shape[0]):
+            parts = errors.indices[errors.indptr[i]:errors.indptr[i + 1]]
+            if len(parts) >= 2:
+                for x in parts:
+                    for y in parts:
+                        if x != y:
+                            rows.append(x)
+                            cols.append(y)
+        pairs = np.unique(np.array([rows, cols], dtype=np.int64).reshape(2, -1), axis=1)
+        E = self.graph.num_edges
+        return torch.sparse_coo_tensor(torch.as_tensor(pairs), torch.ones(pairs.shape[1]), (E, E),
+                                       check_invariants=False).coalesce().to(self.device)
+
+    def run(self, dets: torch.Tensor, *, variants: tuple = (False,)) -> dict:
+        """``bool (B, num_detectors)`` → ``{correlated: (residual, obs_flip)}`` for each requested variant.
+
+        The logits are computed once; ``True`` applies :meth:`correlation_safe` (for correlated
+        residual matching), ``False`` the plain decisions.
+        """
         logits = self.edge_logits(dets)
-        return self.apply(self.decide(logits, dets), dets)
+        decisions = self.decide(logits, dets)
+        out = {}
+        for correlated in variants:
+            chosen = self.correlation_safe(decisions, dets) if correlated else decisions
+            out[correlated] = self.apply(chosen, dets)
+        return out
+
+    def __call__(self, dets: torch.Tensor, *, correlated: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """``bool (B, num_detectors)`` → ``(residual, obs_flip)``."""
+        return self.run(dets, variants=(correlated,))[correlated]
 
 
 def decide_edges(logits: torch.Tensor, active: torch.Tensor, ends: torch.Tensor, *, threshold: float,

@@ -90,3 +90,21 @@ def test_a_model_missing_an_edge_class_is_rejected(graph_d5):
 def test_unknown_model_name_lists_the_shipped_ones():
     with pytest.raises(ValueError, match="default"):
         qec.PreDecoder.load("no-such-model")
+
+
+def test_correlation_safe_commits_y_parts_together_or_leaves_them(graph_d5, tiny_predecoder):
+    bound = tiny_predecoder.bind(graph_d5)
+    batch = qec.StimSampler(graph_d5, seed=8).sample(200)
+    dets = torch.as_tensor(batch.dets)
+    decisions = bound.decide(torch.randn((200, graph_d5.num_edges), generator=torch.Generator().manual_seed(2)), dets,
+                             threshold=-2.0)
+    safe = bound.correlation_safe(decisions, dets)
+    assert not (safe & ~decisions).any() and safe.sum() < decisions.sum()
+    partners = bound._partners.to_dense() > 0
+    ends = graph_d5.edge_detectors
+    for shot in range(20):
+        active = set(np.flatnonzero(batch.dets[shot]).tolist())
+        for e in np.flatnonzero(safe[shot].numpy()):
+            for f in np.flatnonzero(partners[e].numpy()):
+                touches = any(int(x) in active for x in ends[f] if x >= 0)
+                assert decisions[shot, f] or not touches

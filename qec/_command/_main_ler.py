@@ -10,6 +10,8 @@ import time
 DECODERS = ("pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated", "pymatching-stream",
             "pipeline-stream")
 
+PIPELINES = ("pipeline", "pipeline-correlated")
+
 EXAMPLES = """examples:
   qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 \\
       --decoders pymatching,pymatching-correlated,pipeline,pipeline-correlated --json
@@ -108,11 +110,12 @@ def run(args) -> list[dict]:
                 s = DecodeStats(shots=n, detectors=graph.num_detectors, events_in=events, events_residual=events,
                                 seconds_matching=time.perf_counter() - t0)
             elif name.startswith("pipeline"):
-                if predecoded is None:  # the pre-decoder runs once for both residual matchers
+                if predecoded is None:  # one network pass serves both residual matchers
+                    variants = tuple(sorted({d.endswith("-correlated") for d in decoders if d in PIPELINES}))
                     t0 = time.perf_counter()
-                    predecoded = piped.predecode(dets)
+                    predecoded = piped.predecode_variants(dets, variants=variants)
                     pre_seconds = time.perf_counter() - t0
-                residual, flips = predecoded
+                residual, flips = predecoded[correlated]
                 t0 = time.perf_counter()
                 prediction = piped.matcher.decode_batch(residual, correlated=correlated) ^ flips
                 s = DecodeStats(shots=n, detectors=graph.num_detectors, events_in=events,
