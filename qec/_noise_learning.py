@@ -294,8 +294,8 @@ def _pool_equivalent(stats: EventStatistics, probs: np.ndarray, errors: np.ndarr
     groups: dict[tuple, list[int]] = {}
     for k, m in enumerate(stats.mechanisms):
         ts = [times[d] for d in m.detectors]
-        if min(ts) <= t_min or max(ts) >= t_max:
-            continue  # first and last rounds differ from the bulk
+        if min(ts) < t_min + 2 or max(ts) > t_max - 2:
+            continue  # the first two and last two layers differ from the bulk (half the stabilizers start/end there)
         t0 = min(ts)
         key = tuple(sorted((coords[d][0], coords[d][1], times[d] - t0) for d in m.detectors))
         groups.setdefault(key, []).append(k)

@@ -155,3 +155,16 @@ def test_training_from_a_learned_dem(tmp_path):
                                          progress=False, threads=1))
     model = qec.train(cfg)
     assert model.bind(qec.DecodingGraph.from_dem(learned)) is not None
+
+
+def test_pooling_across_rounds_averages_bulk_copies_and_shrinks_errors():
+    circuit = qec.generate_circuit(3, 8, basis="x", noise="uniform:0.005")
+    dets = circuit.compile_detector_sampler(seed=10).sample(50_000)
+    plain = qec.learn_noise(dets, circuit)
+    pooled = qec.learn_noise(dets, circuit, pool=True)
+    changed = pooled.probabilities != plain.probabilities
+    assert changed.sum() > len(changed) / 3  # the bulk rounds were pooled
+    assert np.all(pooled.standard_errors[changed] < plain.standard_errors[changed])
+    # Pooled values sit closer to the truth on average.
+    truth = plain.reference_probabilities
+    assert np.abs(pooled.probabilities - truth)[changed].mean() < np.abs(plain.probabilities - truth)[changed].mean()
