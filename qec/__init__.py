@@ -1,28 +1,32 @@
-"""qec: Stim syndromes → convolutional pre-decoder → PyMatching, and noise learning."""
+"""qec: Stim syndromes → convolutional pre-decoder → PyMatching on the residual, and noise learning.
+
+Examples:
+    >>> import qec
+    >>> circuit = qec.generate_circuit(3, 3, basis="x", noise="uniform:0.005")
+    >>> qec.Decoder.from_circuit(circuit, model="default", device="cpu")
+    <qec.Decoder: 24 detectors, grid 4x4x4, model default, uncorrelated matching, device cpu>
+"""
 
 __version__ = "0.1.0"
 
+from qec._blocks import blockwise
 from qec._circuits import NoiseModel, generate_circuit, qubit_factors_lognormal, scale_noise_per_qubit
-from qec._graph import DecodingGraph
-from qec._sampling import StimSampler, SyndromeBatch, TorchSampler
 from qec._decoder import Decoder
+from qec._graph import DecodingGraph
 from qec._matching import Matcher
 from qec._network import NetworkConfig, PreDecoderNet
-from qec._predecoder import PreDecoder
-from qec._stats import DecodeStats, binomial_interval, ler_per_round
-from qec._training import TrainConfig, evaluate, train
 from qec._noise_learning import EventStatistics, LearnedNoise, learn_noise, read_events
-
-
-def sinter_decoders(*, model: str = "default", device: str = "cpu"):
-    """The pipeline's sinter decoders by name; see :func:`qec._sinter.sinter_decoders` (imports sinter lazily)."""
-    from qec._sinter import sinter_decoders as _sinter_decoders
-    return _sinter_decoders(model=model, device=device)
-
-
-def __getattr__(name):
-    if name in ("SinterDecoder", "CompiledSinterDecoder"):
-        import qec._sinter
-        return getattr(qec._sinter, name)
-    raise AttributeError(f"module 'qec' has no attribute {name!r}")
+from qec._predecoder import BoundPreDecoder, PreDecoder
+from qec._sampling import StimSampler, SyndromeBatch, TorchSampler
+from qec._sinter import CompiledSinterDecoder, SinterDecoder, sinter_decoders
+from qec._stats import DecodeStats, binomial_interval, ler_per_round
 from qec._stream import StreamDecoder
+from qec._training import TrainConfig, evaluate, train
+
+__all__ = [
+    "BoundPreDecoder", "CompiledSinterDecoder", "DecodeStats", "Decoder", "DecodingGraph", "EventStatistics",
+    "LearnedNoise", "Matcher", "NetworkConfig", "NoiseModel", "PreDecoder", "PreDecoderNet", "SinterDecoder",
+    "StimSampler", "StreamDecoder", "SyndromeBatch", "TorchSampler", "TrainConfig", "binomial_interval", "blockwise",
+    "evaluate", "generate_circuit", "learn_noise", "ler_per_round", "qubit_factors_lognormal", "read_events",
+    "scale_noise_per_qubit", "sinter_decoders", "train",
+]

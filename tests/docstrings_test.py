@@ -3,9 +3,9 @@ import importlib
 
 import pytest
 
-MODULES = ["qec._circuits", "qec._graph", "qec._sampling", "qec._network", "qec._predecoder", "qec._matching",
+MODULES = ["qec", "qec._circuits", "qec._graph", "qec._sampling", "qec._network", "qec._predecoder", "qec._matching",
            "qec._decoder", "qec._stats", "qec._training", "qec._command._main", "qec._noise_learning", "qec._labels", "qec._blocks",
-           "qec._sinter"]
+           "qec._sinter", "qec._stream", "qec._command._main_ler"]
 
 
 @pytest.mark.parametrize("name", MODULES)

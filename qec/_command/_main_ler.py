@@ -89,7 +89,7 @@ def run(args) -> list[dict]:
     sampler = circuit.compile_detector_sampler(seed=args.seed)
     errors = {name: 0 for name in decoders}
     stats = {name: DecodeStats() for name in decoders}
-    chunk = 20_000
+    chunk = 5_000
     from tqdm import tqdm
     bar = tqdm(total=args.shots, desc="ler", unit="shot", file=sys.stderr, disable=args.no_progress)
     done = 0
