@@ -25,10 +25,14 @@ def main():
         for basis in args.bases.split(","):
             graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(d, d, basis=basis, noise=args.noise))
             batch = qec.StimSampler(graph, seed=1000 + d).sample(args.shots)
-            result = qec.evaluate(model, graph, batch.dets, batch.obs, thresholds=thresholds)
+            result = qec.evaluate(model, graph, batch.dets, batch.obs, thresholds=thresholds, correlated=True)
             print(json.dumps({"distance": d, "basis": basis, "noise": args.noise, "shots": args.shots,
-                              "pymatching_errors": result["pymatching_errors"], "density_in": result["density_in"],
-                              "by_threshold": {str(k): v for k, v in result["by_threshold"].items()}}), flush=True)
+                              "pymatching_errors": result["pymatching_errors"],
+                              "pymatching_correlated_errors": result["pymatching_correlated_errors"],
+                              "density_in": result["density_in"],
+                              "by_threshold": {str(k): v for k, v in result["by_threshold"].items()},
+                              "by_threshold_correlated": {str(k): v for k, v in
+                                                          result["by_threshold_correlated"].items()}}), flush=True)
 
 
 if __name__ == "__main__":

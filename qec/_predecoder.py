@@ -39,7 +39,7 @@ class PreDecoder:
     """
 
     def __init__(self, net: PreDecoderNet, *, classes: list, threshold: float = 0.0, policy: str = "mutual",
-                 metadata: dict | None = None):
+                 threshold_correlated: float | None = None, metadata: dict | None = None):
         if policy not in POLICIES:
             raise ValueError(f"policy {policy!r} is unknown; expected one of {POLICIES}")
         if len(classes) != net.config.num_classes:
@@ -47,6 +47,8 @@ class PreDecoder:
         self.net = net
         self.classes = [tuple(int(v) for v in c) for c in classes]
         self.threshold = float(threshold)
+        # The residual for correlated matching may want a more cautious threshold (fewer hidden correlations).
+        self.threshold_correlated = self.threshold if threshold_correlated is None else float(threshold_correlated)
         self.policy = policy
         self.metadata = dict(metadata or {})
 
@@ -85,13 +87,14 @@ class PreDecoder:
         net.load_state_dict(ckpt["state_dict"])
         net.eval()
         return PreDecoder(net, classes=ckpt["classes"], threshold=ckpt["threshold"], policy=ckpt["policy"],
-                          metadata=ckpt.get("metadata"))
+                          threshold_correlated=ckpt.get("threshold_correlated"), metadata=ckpt.get("metadata"))
 
     def checkpoint(self, **extra: Any) -> dict:
         """The dict :meth:`from_checkpoint` reads; ``extra`` keys (optimizer, config, ...) ride along."""
         net = getattr(self.net, "_orig_mod", self.net)  # unwrap torch.compile
         return {"format": CHECKPOINT_FORMAT, "network": dataclasses.asdict(net.config), "classes": self.classes,
-                "threshold": self.threshold, "policy": self.policy, "metadata": self.metadata,
+                "threshold": self.threshold, "threshold_correlated": self.threshold_correlated,
+                "policy": self.policy, "metadata": self.metadata,
                 "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}, **extra}
 
     def save(self, path: str | os.PathLike, **extra: Any) -> None:
@@ -243,14 +246,16 @@ class BoundPreDecoder:
     def run(self, dets: torch.Tensor, *, variants: tuple = (False,)) -> dict:
         """``bool (B, num_detectors)`` → ``{correlated: (residual, obs_flip)}`` for each requested variant.
 
-        The logits are computed once; ``True`` applies :meth:`correlation_safe` (for correlated
-        residual matching), ``False`` the plain decisions.
+        The logits are computed once; ``True`` applies the correlated threshold and
+        :meth:`correlation_safe` (for correlated residual matching), ``False`` the plain decisions.
         """
         logits = self.edge_logits(dets)
-        decisions = self.decide(logits, dets)
         out = {}
         for correlated in variants:
-            chosen = self.correlation_safe(decisions, dets) if correlated else decisions
+            if correlated:
+                chosen = self.correlation_safe(self.decide(logits, dets, threshold=self.predecoder.threshold_correlated), dets)
+            else:
+                chosen = self.decide(logits, dets)
             out[correlated] = self.apply(chosen, dets)
         return out
 

@@ -178,8 +178,12 @@ def _lr_at(cfg: TrainConfig, step: int) -> float:
 @torch.no_grad()
 def evaluate(predecoder: PreDecoder, graph: DecodingGraph, dets: np.ndarray, obs: np.ndarray, *,
              thresholds: list[float], matcher: Matcher | None = None, device="cpu",
-             baseline_errors: int | None = None) -> dict:
+             baseline_errors: int | None = None, correlated: bool = False) -> dict:
     """Pipeline errors and residual density at each threshold, against PyMatching on the same shots.
+
+    With ``correlated=True`` it also reports ``"pymatching_correlated_errors"`` and
+    ``"by_threshold_correlated": {thr: (errors, density_residual)}`` for correlated matching on
+    the correlation-safe residual.
 
     Returns:
         ``{"pymatching_errors", "shots", "density_in", "by_threshold": {thr: (errors, density_residual)},
@@ -201,8 +205,18 @@ def evaluate(predecoder: PreDecoder, graph: DecodingGraph, dets: np.ndarray, obs
     # The most aggressive threshold that does not lose to PyMatching on these shots; else the fewest errors.
     safe = [t for t in thresholds if results[t][0] <= baseline_errors]
     best = min(safe) if safe else min(thresholds, key=lambda t: (results[t][0], t))
-    return {"pymatching_errors": baseline_errors, "shots": len(dets), "density_in": float(dets.mean()),
-            "by_threshold": results, "best_threshold": best}
+    out = {"pymatching_errors": baseline_errors, "shots": len(dets), "density_in": float(dets.mean()),
+           "by_threshold": results, "best_threshold": best}
+    if correlated:
+        out["pymatching_correlated_errors"] = int(np.any(matcher.decode_batch(dets, correlated=True) != obs, axis=1).sum())
+        out["by_threshold_correlated"] = {}
+        for thr in thresholds:
+            chosen = bound.correlation_safe(bound.decide(logits, dets_t, threshold=thr), dets_t)
+            residual, flip = bound.apply(chosen, dets_t)
+            residual = residual.cpu().numpy()
+            pred = matcher.decode_batch(residual, correlated=True) ^ flip.cpu().numpy()
+            out["by_threshold_correlated"][thr] = (int(np.any(pred != obs, axis=1).sum()), float(residual.mean()))
+    return out
 
 
 def train(cfg: TrainConfig) -> PreDecoder:

@@ -108,3 +108,14 @@ def test_correlation_safe_commits_y_parts_together_or_leaves_them(graph_d5, tiny
             for f in np.flatnonzero(partners[e].numpy()):
                 touches = any(int(x) in active for x in ends[f] if x >= 0)
                 assert decisions[shot, f] or not touches
+
+
+def test_the_correlated_variant_uses_its_own_threshold(graph_d5, tiny_predecoder, tmp_path):
+    tiny_predecoder.threshold, tiny_predecoder.threshold_correlated = -10.0, 50.0
+    bound = tiny_predecoder.bind(graph_d5)
+    dets = torch.as_tensor(qec.StimSampler(graph_d5, seed=9).sample(50).dets)
+    out = bound.run(dets, variants=(False, True))
+    assert (out[False][0].sum() < dets.sum()) and torch.equal(out[True][0], dets)  # 50 commits nothing
+    tiny_predecoder.save(tmp_path / "m.pt")
+    assert qec.PreDecoder.from_checkpoint(tmp_path / "m.pt").threshold_correlated == 50.0
+    tiny_predecoder.threshold = tiny_predecoder.threshold_correlated = 0.0
