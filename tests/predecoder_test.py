@@ -118,4 +118,3 @@ def test_the_correlated_variant_uses_its_own_threshold(graph_d5, tiny_predecoder
     assert (out[False][0].sum() < dets.sum()) and torch.equal(out[True][0], dets)  # 50 commits nothing
     tiny_predecoder.save(tmp_path / "m.pt")
     assert qec.PreDecoder.from_checkpoint(tmp_path / "m.pt").threshold_correlated == 50.0
-    tiny_predecoder.threshold = tiny_predecoder.threshold_correlated = 0.0
