@@ -1,0 +1,78 @@
+"""Write a shipped model's card from its checkpoint and the benchmark results measured with it.
+
+    python benchmarks/model_card.py models/default.pt benchmarks/results/pipeline_ler.jsonl \
+        benchmarks/results/bench_cpu.jsonl > models/default.md
+"""
+
+import json
+import sys
+
+import torch
+
+import qec
+
+
+def main(model_path, ler_path, bench_path):
+    ckpt = torch.load(model_path, map_location="cpu", weights_only=False)
+    model = qec.PreDecoder.from_checkpoint(model_path)
+    meta, cfg, net = model.metadata, ckpt.get("train_config") or {}, model.net.config
+    ler = [json.loads(line) for line in open(ler_path) if line.strip()]
+    bench = [json.loads(line) for line in open(bench_path) if line.strip()]
+    print(f"# Model card: `{meta.get('name')}`\n")
+    print(f"`models/{meta.get('name')}.pt`, loaded by `qec.Decoder.from_circuit(circuit, model=\"{meta.get('name')}\")`"
+          f" and `qec ler --model {meta.get('name')}`.\n")
+    print("## Architecture\n")
+    print(f"- Plain 3D CNN: {net.depth} same-padded Conv3d layers (kernel {net.kernel}, width {net.width}) with GELU, "
+          f"then a 1×1×1 head with {net.num_classes} outputs (one per edge class) per voxel.")
+    print(f"- Parameters: {model.net.num_parameters:,}. Receptive field R = {net.receptive_field} voxels "
+          f"(halo {(net.receptive_field - 1) // 2} for block-wise and streaming inference).")
+    print(f"- Input channels: detection events, detector present, detector of the memory's basis; grid (rounds + 1) × (d + 1) × (d + 1).")
+    print(f"- Edge classes: {model.classes} ((is_boundary, dt, drow, dcol)).")
+    print(f"- Decision policy `{model.policy}`; threshold {model.threshold:g} for uncorrelated residual matching, "
+          f"{model.threshold_correlated:g} (with correlation-safe commits) for correlated residual matching.\n")
+    print("## Training\n")
+    print(f"- Config (`training/configs/default.json`, resolved): `{json.dumps(cfg)}`")
+    print(f"- Steps: {meta.get('steps')}; shots seen: {meta.get('shots_seen'):,} "
+          f"(batch {cfg.get('batch_size')} × steps); labels: `{cfg.get('labels')}` on `{cfg.get('loss_on')}` edges.")
+    print(f"- Wall time: {meta.get('train_minutes'):.0f} minutes on {meta.get('machine')}.")
+    print(f"- Reproduce: `python training/train.py --config training/configs/default.json` "
+          f"(then `--init_from=resume` with the steps and time limits recorded in `train_config`).\n")
+    hist = meta.get("history", [])
+    if hist:
+        print("Validation during training (fixed shots: d = "
+              f"{cfg.get('eval_distance')}, memory X, {cfg.get('eval_noise')}, {cfg.get('eval_shots')} shots; "
+              f"PyMatching alone makes {hist[-1]['pymatching_errors']} errors there):\n")
+        keys = list(hist[-1]["by_threshold"])
+        print("| step | loss | " + " | ".join(f"thr {float(k):g}: errors / density" for k in keys) + " |")
+        print("|---|---|" + "---|" * len(keys))
+        for h in hist[:: max(1, len(hist) // 8)] + ([hist[-1]] if len(hist) % max(1, len(hist) // 8) != 1 else []):
+            cells = " | ".join(f"{h['by_threshold'][k][0]} / {h['by_threshold'][k][1]:.4f}" for k in keys)
+            print(f"| {h['step']} | {h['loss']:.4f} | {cells} |")
+        print()
+    print("## Measured (paired shots; machine: 2-core CPU, no GPU)\n")
+    print("Command: `bash benchmarks/pipeline_ler.sh` (each row group decodes the same shots).\n")
+    print("| basis | d | shots | decoder | errors | LER/round (95% CI) | vs matcher alone | density in → residual |")
+    print("|---|---|---|---|---|---|---|---|")
+    groups = {}
+    for r in ler:
+        groups.setdefault((r["basis"], r["distance"]), {})[r["decoder"]] = r
+    for (basis, d), by in groups.items():
+        for name, r in by.items():
+            base = by.get("pymatching-correlated" if name.endswith("-correlated") else "pymatching")
+            ratio = f"{r['errors'] / base['errors']:.2f}×" if name.startswith("pipeline") and base["errors"] else ""
+            dens = (f"{r['density_in']:.4f}" if r["density_residual"] is None
+                    else f"{r['density_in']:.4f} → {r['density_residual']:.4f} ({r['density_in'] / r['density_residual']:.1f}×)")
+            print(f"| {basis.upper()} | {d} | {r['shots']} | {name} | {r['errors']} | {r['ler_round']:.2e} "
+                  f"[{r['ler_round_low']:.2e}, {r['ler_round_high']:.2e}] | {ratio} | {dens} |")
+    print("\nCPU timings (`bash benchmarks/bench_cpu.sh`; µs per round per shot, median of 3):\n")
+    print("| d | noise | PyMatching | pre-decoder | residual matching | residual / raw matching | pipeline |")
+    print("|---|---|---|---|---|---|---|")
+    for r in bench:
+        print(f"| {r['distance']} | {r['noise']} | {r['pymatching_us_per_round']:.2f} | {r['predecoder_us_per_round']:.0f} | "
+              f"{r['residual_matching_us_per_round']:.2f} | {r['residual_to_raw_matching_ratio']:.2f} | "
+              f"{r['pipeline_us_per_round']:.0f} |")
+    print("\nNo GPU timing has been measured for this model.")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
