@@ -71,3 +71,25 @@ def test_ler_stream_decoders_run_on_the_same_shots():
     base = rows["pymatching"]["errors"]
     for name in ("pymatching-stream", "pipeline-stream"):
         assert abs(rows[name]["errors"] - base) <= 3 * base ** 0.5 + 3
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--model", "no/such/model.pt"], "neither a shipped model"),
+    (["--noise", "uniform"], "not of the form"),
+    (["--decoder-dem", "no/such.dem"], "does not exist"),
+])
+def test_ler_explains_bad_arguments(args, match):
+    base = ["ler", "--distance", "3", "--rounds", "3", "--shots", "10", "--decoders", "pipeline", "--no-progress"]
+    with pytest.raises(SystemExit, match=match):
+        main(command_line_args=base + args)
+
+
+def test_learn_noise_explains_a_mismatched_reference(tmp_path):
+    import numpy as np
+    import qec
+    circuit = qec.generate_circuit(3, 3, noise="uniform:0.01")
+    (tmp_path / "c.stim").write_text(str(circuit))
+    np.save(tmp_path / "e.npy", np.zeros((10, 7), dtype=bool))
+    with pytest.raises(SystemExit, match="does the reference match"):
+        main(command_line_args=["learn-noise", "--events", str(tmp_path / "e.npy"), "--reference",
+                                str(tmp_path / "c.stim"), "--out", str(tmp_path / "l.dem")])
