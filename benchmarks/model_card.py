@@ -1,10 +1,13 @@
 """Write a shipped model's card from its checkpoint and the benchmark results measured with it.
 
     python benchmarks/model_card.py models/default.pt benchmarks/results/pipeline_ler.jsonl \
-        benchmarks/results/bench_cpu.jsonl > models/default.md
+        benchmarks/results/bench_cpu.jsonl [benchmarks/results/train_default.log] > models/default.md
+
+The validation history comes from the checkpoint's metadata, or else from the training log.
 """
 
 import json
+import re
 import sys
 
 import torch
@@ -12,7 +15,19 @@ import torch
 import qec
 
 
-def main(model_path, ler_path, bench_path):
+def history_from_log(path):
+    """The validation lines that `qec.train` prints, as history dicts."""
+    out = []
+    for line in open(path):
+        m = re.match(r"step (\d+) loss ([\d.]+) \| pymatching (\d+) errors.*thr:errors/density (.*) \| best thr", line)
+        if m:
+            cells = dict(c.split(":", 1) for c in m.group(4).split())
+            out.append({"step": int(m.group(1)), "loss": float(m.group(2)), "pymatching_errors": int(m.group(3)),
+                        "by_threshold": {k: [int(v.split("/")[0]), float(v.split("/")[1])] for k, v in cells.items()}})
+    return out
+
+
+def main(model_path, ler_path, bench_path, log_path=None):
     ckpt = torch.load(model_path, map_location="cpu", weights_only=False)
     model = qec.PreDecoder.from_checkpoint(model_path)
     meta, cfg, net = model.metadata, ckpt.get("train_config") or {}, model.net.config
@@ -29,23 +44,27 @@ def main(model_path, ler_path, bench_path):
     print(f"- Input channels: detection events, detector present, detector of the memory's basis; grid (rounds + 1) × (d + 1) × (d + 1).")
     print(f"- Edge classes: {model.classes} ((is_boundary, dt, drow, dcol)).")
     print(f"- Decision policy `{model.policy}`; threshold {model.threshold:g} for uncorrelated residual matching, "
-          f"{model.threshold_correlated:g} (with correlation-safe commits) for correlated residual matching.\n")
+          f"{model.threshold_correlated:g} (with correlation-safe commits) for correlated residual matching, chosen on "
+          f"shots no benchmark uses (BENCHMARKS.md, 'Choosing the shipped thresholds').\n")
     print("## Training\n")
     print(f"- Config (`training/configs/default.json`, resolved): `{json.dumps(cfg)}`")
     print(f"- Steps: {meta.get('steps')}; shots seen: {meta.get('shots_seen'):,} "
           f"(batch {cfg.get('batch_size')} × steps); labels: `{cfg.get('labels')}` on `{cfg.get('loss_on')}` edges.")
     print(f"- Wall time: {meta.get('train_minutes'):.0f} minutes on {meta.get('machine')}.")
-    print(f"- Reproduce: `python training/train.py --config training/configs/default.json` "
-          f"(then `--init_from=resume` with the steps and time limits recorded in `train_config`).\n")
-    hist = meta.get("history", [])
+    print(f"- Reproduce: `python training/train.py --config training/configs/default.json --max_minutes=0 "
+          f"--pause_at={meta.get('steps')}` (every step's shots follow from the seed and the step, so the run stops "
+          f"where this one did; `--init_from=resume` continues it), then `python training/export.py`.\n")
+    hist = meta.get("history") or (history_from_log(log_path) if log_path else [])
     if hist:
-        print("Validation during training (fixed shots: d = "
-              f"{cfg.get('eval_distance')}, memory X, {cfg.get('eval_noise')}, {cfg.get('eval_shots')} shots; "
-              f"PyMatching alone makes {hist[-1]['pymatching_errors']} errors there):\n")
+        source = "the checkpoint" if meta.get("history") else f"`{log_path}`"
+        print(f"Validation during training, from {source} (fixed shots: d = {cfg.get('eval_distance')}, memory X, "
+              f"{cfg.get('eval_noise')}, {cfg.get('eval_shots')} shots; PyMatching alone makes "
+              f"{hist[-1]['pymatching_errors']} errors there):\n")
         keys = list(hist[-1]["by_threshold"])
         print("| step | loss | " + " | ".join(f"thr {float(k):g}: errors / density" for k in keys) + " |")
         print("|---|---|" + "---|" * len(keys))
-        for h in hist[:: max(1, len(hist) // 8)] + ([hist[-1]] if len(hist) % max(1, len(hist) // 8) != 1 else []):
+        stride = max(1, len(hist) // 8)
+        for h in [h for i, h in enumerate(hist) if i % stride == 0 or i == len(hist) - 1]:
             cells = " | ".join(f"{h['by_threshold'][k][0]} / {h['by_threshold'][k][1]:.4f}" for k in keys)
             print(f"| {h['step']} | {h['loss']:.4f} | {cells} |")
         print()
