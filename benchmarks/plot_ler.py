@@ -20,7 +20,9 @@ def main(src, dst):
     for ax, (pipe, base) in zip(axes, (("pipeline", "pymatching"), ("pipeline-correlated", "pymatching-correlated"))):
         for i, d in enumerate(distances):
             for name, style in ((base, "--"), (pipe, "-")):
-                pts = sorted((float(r["noise"].split(":")[1]), r) for r in rows if r["distance"] == d and r["decoder"] == name)
+                # Points with no error have no rate to draw on a log scale; they are left out.
+                pts = sorted((float(r["noise"].split(":")[1]), r) for r in rows
+                             if r["distance"] == d and r["decoder"] == name and r["errors"] > 0)
                 xs = [p for p, _ in pts]
                 ys = [r["ler_round"] for _, r in pts]
                 lo = [r["ler_round"] - r["ler_round_low"] for _, r in pts]
