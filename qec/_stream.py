@@ -17,6 +17,7 @@ import numpy as np
 import pymatching
 import torch
 
+from qec._decoder import _to_tensor
 from qec._graph import BOUNDARY
 from qec._predecoder import _autocast, decide_edges
 
@@ -98,7 +99,7 @@ class StreamDecoder:
         t = self._received
         if t >= self.num_layers:
             raise ValueError(f"all {self.num_layers} layers were pushed already; call finish()")
-        events = _as_numpy(events)
+        events = _to_tensor(events).cpu().numpy()  # numpy, torch or cupy (DLPack)
         n = len(self.layer_detectors[t])
         if bit_packed:
             if events.dtype != np.uint8 or events.shape != (self.num_shots, math.ceil(n / 8)):
@@ -267,11 +268,3 @@ def _weights(dem, graph) -> np.ndarray:
                 p[k] = other.edge_probabilities[e]
     p = np.clip(p, 1e-12, 0.5 - 1e-12)
     return np.log((1 - p) / p)
-
-
-def _as_numpy(events) -> np.ndarray:
-    if isinstance(events, torch.Tensor):
-        return events.cpu().numpy()
-    if hasattr(events, "__cuda_array_interface__") or type(events).__module__.startswith("cupy"):
-        return torch.from_dlpack(events).cpu().numpy()
-    return np.asarray(events)
