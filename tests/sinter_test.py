@@ -44,3 +44,19 @@ def test_decoders_pickle_and_the_baseline_is_pymatching():
     ours = sinter.predict_observables(dem=dem, dets=dets, decoder="qec-pymatching", custom_decoders=decoders)
     ref = sinter.predict_observables(dem=dem, dets=dets, decoder="pymatching")
     np.testing.assert_array_equal(ours, ref)
+
+
+def test_sinter_command_line_finds_the_decoders(tmp_path):
+    import subprocess
+    import sys
+    circuit_path = tmp_path / "d=3,p=0.01.stim"
+    circuit_path.write_text(str(qec.generate_circuit(3, 3, noise="uniform:0.01")))
+    out = tmp_path / "stats.csv"
+    # The `sinter` console script, run by this interpreter.
+    launcher = "import sys; from sinter._command._main import main; sys.exit(main())"
+    subprocess.run([sys.executable, "-c", launcher, "collect", "--processes", "1", "--circuits", str(circuit_path),
+                    "--metadata_func", "auto", "--decoders", "qec-pipeline", "--max_shots", "500",
+                    "--save_resume_filepath", str(out), "--custom_decoders_module_function", "qec:sinter_decoders"],
+                   check=True, capture_output=True, timeout=300)
+    stats = sinter.read_stats_from_csv_files(out)
+    assert sum(s.shots for s in stats) == 500 and all(s.decoder == "qec-pipeline" for s in stats)
