@@ -33,6 +33,9 @@ class Decoder:
             Defaults to None.
         block: block-wise inference with blocks of interior ``(rounds, rows, cols)`` (None keeps
             an axis whole); the result equals whole-volume inference. Defaults to None.
+        matching_workers: threads that match each batch's residual while the network computes
+            the next batch (each thread has its own matcher). Defaults to 0 (match after the
+            network, in the calling thread). The predictions are the same either way.
 
     Examples:
         >>> import qec
@@ -48,9 +51,13 @@ class Decoder:
 
     def __init__(self, graph: DecodingGraph, *, model: "str | os.PathLike | PreDecoder | None" = "default",
                  correlated: bool = False, device: str | torch.device | None = None, batch_size: int = 512,
-                 matching_dem: stim.DetectorErrorModel | None = None, block: tuple | None = None):
+                 matching_dem: stim.DetectorErrorModel | None = None, block: tuple | None = None,
+                 matching_workers: int = 0):
         if batch_size < 1:
             raise ValueError(f"batch_size={batch_size}; expected >= 1")
+        if matching_workers < 0:
+            raise ValueError(f"matching_workers={matching_workers}; expected >= 0")
+        self.matching_workers = matching_workers
         self.graph = graph
         self.correlated = bool(correlated)
         self.device = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -158,11 +165,14 @@ class Decoder:
         """
         correlated = self.correlated if enable_correlations is None else bool(enable_correlations)
         shots = self._check_dets(dets, bit_packed=bit_packed_shots)
-        t0 = time.perf_counter()
-        residual, obs_flip = self._predecode(shots, (correlated,))[correlated]
-        t1 = time.perf_counter()
-        predictions = self.matcher.decode_batch(residual, correlated=correlated) ^ obs_flip
-        t2 = time.perf_counter()
+        if self.matching_workers and self._bound is not None:
+            predictions, residual, t0, t1, t2 = self._decode_overlapped(shots, correlated)
+        else:
+            t0 = time.perf_counter()
+            residual, obs_flip = self._predecode(shots, (correlated,))[correlated]
+            t1 = time.perf_counter()
+            predictions = self.matcher.decode_batch(residual, correlated=correlated) ^ obs_flip
+            t2 = time.perf_counter()
         self.last_stats = DecodeStats(
             shots=len(residual), detectors=self.num_detectors, events_in=int(shots.sum()),
             events_residual=int(residual.sum()), seconds_predecoder=t1 - t0, seconds_matching=t2 - t1)
@@ -170,6 +180,39 @@ class Decoder:
         if bit_packed_predictions:
             predictions = np.packbits(predictions, axis=1, bitorder="little")
         return (predictions, residual) if return_residual else predictions
+
+    def _decode_overlapped(self, shots: torch.Tensor, correlated: bool):
+        """Network on batch k + 1 while worker threads match batch k; the stats count the overlap once."""
+        import concurrent.futures
+        import threading
+
+        local = threading.local()
+
+        def match(residual):
+            if not hasattr(local, "matcher"):
+                local.matcher = Matcher(self.matcher.dem)
+            return local.matcher.decode_batch(residual, correlated=correlated)
+
+        t0 = time.perf_counter()
+        network_seconds = 0.0
+        residuals, flips, futures = [], [], []
+        with concurrent.futures.ThreadPoolExecutor(max_workers=self.matching_workers) as pool:
+            for start in range(0, len(shots), self.batch_size):
+                t = time.perf_counter()
+                chunk = shots[start:start + self.batch_size].to(self.device, non_blocking=True)
+                residual, obs_flip = self._bound.run(chunk, variants=(correlated,))[correlated]
+                residual, obs_flip = residual.cpu().numpy(), obs_flip.cpu().numpy()
+                network_seconds += time.perf_counter() - t
+                residuals.append(residual)
+                flips.append(obs_flip)
+                futures.append(pool.submit(match, residual))
+            matched = [f.result() for f in futures]
+        t2 = time.perf_counter()
+        if not residuals:
+            empty = np.zeros((0, self.graph.num_observables), dtype=bool)
+            return empty, np.zeros((0, self.num_detectors), dtype=bool), t0, t0, t2
+        predictions = np.concatenate(matched) ^ np.concatenate(flips)
+        return predictions, np.concatenate(residuals), t0, t0 + network_seconds, t2
 
     def _check_dets(self, dets, *, bit_packed: bool) -> torch.Tensor:
         """Validates and unpacks detection events into a ``bool (num_shots, num_detectors)`` CPU tensor."""

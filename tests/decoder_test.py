@@ -85,3 +85,16 @@ def test_decode_rejects_a_batch():
     decoder = qec.Decoder.from_circuit(qec.generate_circuit(3, 3, noise="uniform:0.01"), model=None)
     with pytest.raises(ValueError, match="use decode_batch"):
         decoder.decode(np.zeros((2, 24), dtype=bool))
+
+
+def test_overlapped_matching_gives_the_same_predictions(experiment):
+    circuit, dets, obs = experiment
+    serial = qec.Decoder.from_circuit(circuit, model="default", device="cpu", batch_size=128)
+    overlapped = qec.Decoder.from_circuit(circuit, model="default", device="cpu", batch_size=128, matching_workers=2)
+    for correlated in (False, True):
+        a = serial.decode_batch(dets, enable_correlations=correlated)
+        b, residual = overlapped.decode_batch(dets, enable_correlations=correlated, return_residual=True)
+        np.testing.assert_array_equal(a, b)
+        assert residual.shape == dets.shape
+    stats = overlapped.last_stats
+    assert stats.shots == 1000 and stats.seconds_predecoder > 0 and stats.seconds_matching >= 0

@@ -27,6 +27,8 @@ def main(*, command_line_args: list[str]) -> int:
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
     parser.add_argument("--repeats", type=int, default=3, help="timed repeats; the median is reported")
+    parser.add_argument("--matching-workers", type=int, default=0,
+                        help="end to end: threads matching batch k while the network runs batch k + 1 (0 = serial)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(command_line_args)
     row = run(args)
@@ -45,7 +47,8 @@ def run(args) -> dict:
     from qec._decoder import Decoder
     try:
         circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=args.noise)
-        decoder = Decoder.from_circuit(circuit, model=args.model, device=args.device, batch_size=args.batch_size)
+        decoder = Decoder.from_circuit(circuit, model=args.model, device=args.device, batch_size=args.batch_size,
+                                       matching_workers=args.matching_workers)
     except ValueError as e:
         raise SystemExit(f"qec bench: {e}")
     if args.repeats < 1 or args.shots < 1:
@@ -79,6 +82,7 @@ def run(args) -> dict:
         "distance": args.distance, "rounds": args.rounds, "basis": args.basis, "noise": args.noise, "shots": args.shots,
         "model": decoder.predecoder.metadata.get("name", args.model), "device": str(decoder.device),
         "device_name": device_name, "torch_threads": torch.get_num_threads(), "batch_size": args.batch_size,
+        "matching_workers": args.matching_workers,
         "repeats": args.repeats,
         "pymatching_us_per_round": raw * per_round,
         "pymatching_correlated_us_per_round": raw_corr * per_round,
