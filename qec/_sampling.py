@@ -70,10 +70,10 @@ class TorchSampler:
     def __init__(self, graph: DecodingGraph, *, device: str | torch.device = "cpu", seed: int | None = None):
         self.graph = graph
         self.device = torch.device(device)
-        probs, error_edges = _error_table(graph)
+        probs = [inst.args_copy()[0] for inst in graph.dem if inst.type == "error"]
         self._probs = torch.tensor(probs, dtype=torch.float32, device=self.device)
         # Each error fires a set of edges; detectors and observables follow from the edges.
-        self._error_edges = torch.tensor(error_edges.toarray(), dtype=torch.float32, device=self.device)
+        self._error_edges = torch.tensor(graph.error_edges.toarray(), dtype=torch.float32, device=self.device)
         self._edge_dets = torch.tensor(graph.edge_detector_matrix.toarray(), dtype=torch.float32, device=self.device)
         self._edge_obs = torch.tensor(graph.edge_observables, dtype=torch.float32, device=self.device)
         self._generator = torch.Generator(device=self.device)
@@ -90,8 +90,3 @@ class TorchSampler:
         dets = torch.remainder(edges @ self._edge_dets, 2)
         obs = torch.remainder(edges @ self._edge_obs, 2)
         return SyndromeBatch(dets=dets.bool(), obs=obs.bool(), edges=edges.bool())
-
-
-def _error_table(graph: DecodingGraph) -> tuple[np.ndarray, "scipy.sparse.csr_matrix"]:
-    probs = [inst.args_copy()[0] for inst in graph.dem if inst.type == "error"]
-    return np.array(probs), graph.error_edges
