@@ -105,23 +105,18 @@ class Decoder:
         from one network pass: ``{correlated: (residual, obs_flip)}``."""
         return self._predecode(self._check_dets(dets, bit_packed=False), variants)
 
+    def _predecode_chunks(self, shots: torch.Tensor, variants: tuple):
+        """Yields ``{correlated: (residual, obs_flip)}`` as numpy arrays, one network batch at a time."""
+        for start in range(0, len(shots), self.batch_size):
+            chunk = shots[start:start + self.batch_size].to(self.device, non_blocking=True)
+            yield {v: (r.cpu().numpy(), f.cpu().numpy()) for v, (r, f) in self._bound.run(chunk, variants=variants).items()}
+
     def _predecode(self, shots: torch.Tensor, variants: tuple) -> dict:
         if self._bound is None:
             residual = shots.cpu().numpy()
             return {v: (residual, np.zeros((len(residual), self.graph.num_observables), dtype=bool)) for v in variants}
-        parts = {v: ([], []) for v in variants}
-        for start in range(0, len(shots), self.batch_size):
-            chunk = shots[start:start + self.batch_size].to(self.device, non_blocking=True)
-            for v, (residual, obs_flip) in self._bound.run(chunk, variants=variants).items():
-                parts[v][0].append(residual.cpu())
-                parts[v][1].append(obs_flip.cpu())
-        out = {}
-        for v, (residuals, flips) in parts.items():
-            if residuals:
-                out[v] = (torch.cat(residuals).numpy(), torch.cat(flips).numpy())
-            else:
-                out[v] = (np.zeros((0, self.num_detectors), dtype=bool), np.zeros((0, self.graph.num_observables), dtype=bool))
-        return out
+        chunks = list(self._predecode_chunks(shots, variants))
+        return {v: _concat([c[v] for c in chunks], self.num_detectors, self.graph.num_observables) for v in variants}
 
     def stream(self, num_shots: int, *, commit_rounds: int = 4, buffer_rounds: int = 4) -> "StreamDecoder":
         """A :class:`StreamDecoder` for ``num_shots`` shots: push rounds one at a time, then ``finish()``.
@@ -194,25 +189,19 @@ class Decoder:
             return local.matcher.decode_batch(residual, correlated=correlated)
 
         t0 = time.perf_counter()
-        network_seconds = 0.0
-        residuals, flips, futures = [], [], []
+        network_seconds, chunks, futures = 0.0, [], []
         with concurrent.futures.ThreadPoolExecutor(max_workers=self.matching_workers) as pool:
-            for start in range(0, len(shots), self.batch_size):
-                t = time.perf_counter()
-                chunk = shots[start:start + self.batch_size].to(self.device, non_blocking=True)
-                residual, obs_flip = self._bound.run(chunk, variants=(correlated,))[correlated]
-                residual, obs_flip = residual.cpu().numpy(), obs_flip.cpu().numpy()
+            t = time.perf_counter()
+            for chunk in self._predecode_chunks(shots, (correlated,)):
                 network_seconds += time.perf_counter() - t
-                residuals.append(residual)
-                flips.append(obs_flip)
-                futures.append(pool.submit(match, residual))
+                chunks.append(chunk[correlated])
+                futures.append(pool.submit(match, chunk[correlated][0]))
+                t = time.perf_counter()
             matched = [f.result() for f in futures]
         t2 = time.perf_counter()
-        if not residuals:
-            empty = np.zeros((0, self.graph.num_observables), dtype=bool)
-            return empty, np.zeros((0, self.num_detectors), dtype=bool), t0, t0, t2
-        predictions = np.concatenate(matched) ^ np.concatenate(flips)
-        return predictions, np.concatenate(residuals), t0, t0 + network_seconds, t2
+        residual, flips = _concat(chunks, self.num_detectors, self.graph.num_observables)
+        predictions = (np.concatenate(matched) if matched else np.zeros_like(flips)) ^ flips
+        return predictions, residual, t0, t0 + network_seconds, t2
 
     def _check_dets(self, dets, *, bit_packed: bool) -> torch.Tensor:
         """Validates and unpacks detection events into a ``bool (num_shots, num_detectors)`` CPU tensor."""
@@ -246,6 +235,13 @@ class Decoder:
         model = "none (PyMatching alone)" if self.predecoder is None else self.predecoder.metadata.get("name", "custom")
         return (f"<qec.Decoder: {self.num_detectors} detectors, grid {T}x{H}x{W}, model {model}, "
                 f"{'correlated' if self.correlated else 'uncorrelated'} matching, device {self.device}>")
+
+
+def _concat(parts: list, num_detectors: int, num_observables: int) -> tuple[np.ndarray, np.ndarray]:
+    """Joins per-batch ``(residual, obs_flip)`` pairs; empty input gives empty arrays of the right width."""
+    if not parts:
+        return np.zeros((0, num_detectors), dtype=bool), np.zeros((0, num_observables), dtype=bool)
+    return np.concatenate([r for r, _ in parts]), np.concatenate([f for _, f in parts])
 
 
 def _to_tensor(dets) -> torch.Tensor:

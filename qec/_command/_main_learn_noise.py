@@ -46,16 +46,12 @@ def main(*, command_line_args: list[str]) -> int:
 
     import numpy as np
 
-    from qec._noise_learning import EventStatistics, read_events
+    from qec._noise_learning import learn_noise, read_events
     reference = load_reference(args.reference)
     t0 = time.perf_counter()
     try:
         dets = read_events(args.events, num_detectors=reference.num_detectors, format=args.format)
-        stats = EventStatistics(reference)
-        chunk = max(1, -(-len(dets) // stats.blocks))
-        for start in range(0, len(dets), chunk):
-            stats.update(dets[start:start + chunk])
-        learned = stats.learn(pool=args.pool)
+        learned = learn_noise(dets, reference, pool=args.pool)
     except ValueError as e:
         raise SystemExit(f"qec learn-noise: {e}")
     learned.to_dem().to_file(args.out)
