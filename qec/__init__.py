@@ -17,6 +17,7 @@ from qec._matching import Matcher
 from qec._network import NetworkConfig, PreDecoderNet
 from qec._noise_learning import EventStatistics, LearnedNoise, learn_noise, read_events
 from qec._predecoder import BoundPreDecoder, PreDecoder
+from qec._reweighting import PosteriorMatcher
 from qec._sampling import StimSampler, SyndromeBatch, TorchSampler
 from qec._sinter import CompiledSinterDecoder, SinterDecoder, sinter_decoders
 from qec._stats import DecodeStats, binomial_interval, ler_per_round
@@ -25,7 +26,8 @@ from qec._training import TrainConfig, evaluate, train
 
 __all__ = [
     "BoundPreDecoder", "CompiledSinterDecoder", "DecodeStats", "Decoder", "DecodingGraph", "EventStatistics",
-    "LearnedNoise", "Matcher", "NetworkConfig", "NoiseModel", "PreDecoder", "PreDecoderNet", "SinterDecoder",
+    "LearnedNoise", "Matcher", "NetworkConfig", "NoiseModel", "PosteriorMatcher", "PreDecoder", "PreDecoderNet",
+    "SinterDecoder",
     "StimSampler", "StreamDecoder", "SyndromeBatch", "TorchSampler", "TrainConfig", "binomial_interval", "blockwise",
     "evaluate", "generate_circuit", "learn_noise", "ler_per_round", "qubit_factors_lognormal", "read_events",
     "scale_noise_per_qubit", "sinter_decoders", "train",

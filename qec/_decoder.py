@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
@@ -13,6 +14,7 @@ import torch
 from qec._graph import DecodingGraph
 from qec._matching import Matcher
 from qec._predecoder import PreDecoder
+from qec._reweighting import PosteriorMatcher
 from qec._stats import DecodeStats
 
 
@@ -36,6 +38,9 @@ class Decoder:
         matching_workers: threads that match each batch's residual while the network computes
             the next batch (each thread has its own matcher). Defaults to 0 (match after the
             network, in the calling thread). The predictions are the same either way.
+        reweight: match on a graph reweighted shot by shot by the network's edge posteriors
+            (:class:`qec.PosteriorMatcher`) instead of the plain residual graph: more accurate,
+            about a millisecond of matching per shot at d = 9. Uncorrelated only. Defaults to False.
 
     Examples:
         >>> import qec
@@ -52,7 +57,7 @@ class Decoder:
     def __init__(self, graph: DecodingGraph, *, model: "str | os.PathLike | PreDecoder | None" = "default",
                  correlated: bool = False, device: str | torch.device | None = None, batch_size: int = 512,
                  matching_dem: stim.DetectorErrorModel | None = None, block: tuple | None = None,
-                 matching_workers: int = 0):
+                 matching_workers: int = 0, reweight: bool = False):
         if batch_size < 1:
             raise ValueError(f"batch_size={batch_size}; expected >= 1")
         if matching_workers < 0:
@@ -66,6 +71,12 @@ class Decoder:
             raise ValueError(f"matching_dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
         self.matcher = Matcher(graph.dem if matching_dem is None else matching_dem)
         self.predecoder = None if model is None else PreDecoder.load(model)
+        self.reweight = bool(reweight)
+        if self.reweight and self.predecoder is None:
+            raise ValueError("reweight=True needs a model: the weights come from the network's logits")
+        if self.reweight and self.correlated:
+            raise ValueError("reweight=True matches uncorrelated; it cannot be combined with correlated=True")
+        self._matching_dem = matching_dem
         self._bound = None if self.predecoder is None else self.predecoder.bind(graph, device=self.device, block=block)
         self.last_stats = DecodeStats()
         self.total_stats = DecodeStats()
@@ -97,26 +108,58 @@ class Decoder:
             ``(residual, obs_flip)``: ``bool`` numpy arrays of shapes ``(num_shots, num_detectors)`` and
             ``(num_shots, num_observables)``. Without a model the residual is the input.
         """
-        correlated = self.correlated if enable_correlations is None else bool(enable_correlations)
-        return self.predecode_variants(dets, variants=(correlated,))[correlated]
+        variant = self._variant(enable_correlations)
+        return self.predecode_variants(dets, variants=(variant,))[variant][:2]
 
     def predecode_variants(self, dets, *, variants: tuple = (False, True)) -> dict:
-        """The pre-decoder's output for uncorrelated (False) and correlated (True) residual matching,
-        from one network pass: ``{correlated: (residual, obs_flip)}``."""
+        """The pre-decoder's output for several kinds of residual matching from one network pass:
+        ``{variant: (residual, obs_flip, ...)}``, variants as in :meth:`BoundPreDecoder.run`
+        (False: uncorrelated, True: correlated, "reweighted": the logits come third)."""
         return self._predecode(self._check_dets(dets, bit_packed=False), variants)
 
     def _predecode_chunks(self, shots: torch.Tensor, variants: tuple):
-        """Yields ``{correlated: (residual, obs_flip)}`` as numpy arrays, one network batch at a time."""
+        """Yields ``{variant: (residual, obs_flip, ...)}`` as numpy arrays, one network batch at a time."""
         for start in range(0, len(shots), self.batch_size):
             chunk = shots[start:start + self.batch_size].to(self.device, non_blocking=True)
-            yield {v: (r.cpu().numpy(), f.cpu().numpy()) for v, (r, f) in self._bound.run(chunk, variants=variants).items()}
+            yield {v: tuple(x.cpu().numpy() for x in out) for v, out in self._bound.run(chunk, variants=variants).items()}
 
     def _predecode(self, shots: torch.Tensor, variants: tuple) -> dict:
         if self._bound is None:
             residual = shots.cpu().numpy()
             return {v: (residual, np.zeros((len(residual), self.graph.num_observables), dtype=bool)) for v in variants}
         chunks = list(self._predecode_chunks(shots, variants))
-        return {v: _concat([c[v] for c in chunks], self.num_detectors, self.graph.num_observables) for v in variants}
+        return {v: self._concat([c[v] for c in chunks], v) for v in variants}
+
+    def _variant(self, enable_correlations: bool | None):
+        """The pre-decoder variant (see :meth:`BoundPreDecoder.run`) that this call's matching needs."""
+        correlated = self.correlated if enable_correlations is None else bool(enable_correlations)
+        if self.reweight:
+            if correlated:
+                raise ValueError("this decoder reweights its matching graph, which is uncorrelated; "
+                                 "enable_correlations=True is not available")
+            return "reweighted"
+        return correlated
+
+    @functools.cached_property
+    def posterior_matcher(self) -> PosteriorMatcher:
+        """The :class:`PosteriorMatcher` of the ``"reweighted"`` variant (built on first use)."""
+        if self.predecoder is None:
+            raise ValueError("reweighted matching needs a model: the weights come from the network's logits")
+        return PosteriorMatcher(self.graph, scale=self.predecoder.reweight_scale, matching_dem=self._matching_dem)
+
+    def match_residual(self, parts: tuple, variant, *, matcher: Matcher | None = None) -> np.ndarray:
+        """Matching's prediction for one variant's ``(residual, obs_flip, ...)`` (see
+        :meth:`predecode_variants`), without the pre-decoder's flips: XOR them in for the pipeline's."""
+        if variant == "reweighted":
+            return self.posterior_matcher.decode_batch(parts[0], parts[2])
+        return (matcher or self.matcher).decode_batch(parts[0], correlated=variant)
+
+    def _concat(self, parts: list, variant) -> tuple:
+        """Joins per-batch tuples; no batches gives empty arrays of the right widths."""
+        if parts:
+            return tuple(np.concatenate(column) for column in zip(*parts))
+        empty = (np.zeros((0, self.num_detectors), dtype=bool), np.zeros((0, self.graph.num_observables), dtype=bool))
+        return empty + ((np.zeros((0, self.graph.num_edges), dtype=np.float32),) if variant == "reweighted" else ())
 
     def stream(self, num_shots: int, *, commit_rounds: int = 4, buffer_rounds: int = 4) -> "StreamDecoder":
         """A :class:`StreamDecoder` for ``num_shots`` shots: push rounds one at a time, then ``finish()``.
@@ -158,15 +201,16 @@ class Decoder:
         Raises:
             ValueError: wrong shape, dtype or detector count.
         """
-        correlated = self.correlated if enable_correlations is None else bool(enable_correlations)
+        variant = self._variant(enable_correlations)
         shots = self._check_dets(dets, bit_packed=bit_packed_shots)
         if self.matching_workers and self._bound is not None:
-            predictions, residual, t0, t1, t2 = self._decode_overlapped(shots, correlated)
+            predictions, residual, t0, t1, t2 = self._decode_overlapped(shots, variant)
         else:
             t0 = time.perf_counter()
-            residual, obs_flip = self._predecode(shots, (correlated,))[correlated]
+            parts = self._predecode(shots, (variant,))[variant]
             t1 = time.perf_counter()
-            predictions = self.matcher.decode_batch(residual, correlated=correlated) ^ obs_flip
+            residual = parts[0]
+            predictions = self.match_residual(parts, variant) ^ parts[1]
             t2 = time.perf_counter()
         self.last_stats = DecodeStats(
             shots=len(residual), detectors=self.num_detectors, events_in=int(shots.sum()),
@@ -176,30 +220,30 @@ class Decoder:
             predictions = np.packbits(predictions, axis=1, bitorder="little")
         return (predictions, residual) if return_residual else predictions
 
-    def _decode_overlapped(self, shots: torch.Tensor, correlated: bool):
+    def _decode_overlapped(self, shots: torch.Tensor, variant):
         """Network on batch k + 1 while worker threads match batch k; the stats count the overlap once."""
         import concurrent.futures
         import threading
 
         local = threading.local()
 
-        def match(residual):
+        def match(parts):
             if not hasattr(local, "matcher"):
                 local.matcher = Matcher(self.matcher.dem)
-            return local.matcher.decode_batch(residual, correlated=correlated)
+            return self.match_residual(parts, variant, matcher=local.matcher)
 
         t0 = time.perf_counter()
         network_seconds, chunks, futures = 0.0, [], []
         with concurrent.futures.ThreadPoolExecutor(max_workers=self.matching_workers) as pool:
             t = time.perf_counter()
-            for chunk in self._predecode_chunks(shots, (correlated,)):
+            for chunk in self._predecode_chunks(shots, (variant,)):
                 network_seconds += time.perf_counter() - t
-                chunks.append(chunk[correlated])
-                futures.append(pool.submit(match, chunk[correlated][0]))
+                chunks.append(chunk[variant])
+                futures.append(pool.submit(match, chunk[variant]))
                 t = time.perf_counter()
             matched = [f.result() for f in futures]
         t2 = time.perf_counter()
-        residual, flips = _concat(chunks, self.num_detectors, self.graph.num_observables)
+        residual, flips = self._concat(chunks, variant)[:2]
         predictions = (np.concatenate(matched) if matched else np.zeros_like(flips)) ^ flips
         return predictions, residual, t0, t0 + network_seconds, t2
 
@@ -233,15 +277,9 @@ class Decoder:
     def __repr__(self) -> str:
         T, H, W = self.graph.grid_shape
         model = "none (PyMatching alone)" if self.predecoder is None else self.predecoder.metadata.get("name", "custom")
+        matching = "reweighted" if self.reweight else "correlated" if self.correlated else "uncorrelated"
         return (f"<qec.Decoder: {self.num_detectors} detectors, grid {T}x{H}x{W}, model {model}, "
-                f"{'correlated' if self.correlated else 'uncorrelated'} matching, device {self.device}>")
-
-
-def _concat(parts: list, num_detectors: int, num_observables: int) -> tuple[np.ndarray, np.ndarray]:
-    """Joins per-batch ``(residual, obs_flip)`` pairs; empty input gives empty arrays of the right width."""
-    if not parts:
-        return np.zeros((0, num_detectors), dtype=bool), np.zeros((0, num_observables), dtype=bool)
-    return np.concatenate([r for r, _ in parts]), np.concatenate([f for _, f in parts])
+                f"{matching} matching, device {self.device}>")
 
 
 def _to_tensor(dets) -> torch.Tensor:

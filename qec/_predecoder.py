@@ -30,6 +30,10 @@ class PreDecoder:
           exactly its endpoints' events and never creates a new one.
         - ``"threshold"``: every edge whose logit clears ``threshold`` is applied.
 
+    Reweighted matching (``qec.Decoder(..., reweight=True)``) commits the edges above
+    ``threshold_reweighted`` (infinite: none) and matches the rest on a graph whose judged edges
+    move by ``reweight_scale`` times their logits (see :class:`qec.PosteriorMatcher`).
+
     Examples:
         >>> import qec
         >>> graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, noise="uniform:0.01"))
@@ -39,7 +43,8 @@ class PreDecoder:
     """
 
     def __init__(self, net: PreDecoderNet, *, classes: list, threshold: float = 0.0, policy: str = "mutual",
-                 threshold_correlated: float | None = None, metadata: dict | None = None):
+                 threshold_correlated: float | None = None, reweight_scale: float = 0.25,
+                 threshold_reweighted: float = float("inf"), metadata: dict | None = None):
         if policy not in POLICIES:
             raise ValueError(f"policy {policy!r} is unknown; expected one of {POLICIES}")
         if len(classes) != net.config.num_classes:
@@ -49,6 +54,8 @@ class PreDecoder:
         self.threshold = float(threshold)
         # The residual for correlated matching may want a more cautious threshold (fewer hidden correlations).
         self.threshold_correlated = self.threshold if threshold_correlated is None else float(threshold_correlated)
+        self.reweight_scale = float(reweight_scale)
+        self.threshold_reweighted = float(threshold_reweighted)
         self.policy = policy
         self.metadata = dict(metadata or {})
 
@@ -87,13 +94,16 @@ class PreDecoder:
         net.load_state_dict(ckpt["state_dict"])
         net.eval()
         return PreDecoder(net, classes=ckpt["classes"], threshold=ckpt["threshold"], policy=ckpt["policy"],
-                          threshold_correlated=ckpt.get("threshold_correlated"), metadata=ckpt.get("metadata"))
+                          threshold_correlated=ckpt.get("threshold_correlated"),
+                          reweight_scale=ckpt.get("reweight_scale", 0.25),
+                          threshold_reweighted=ckpt.get("threshold_reweighted", float("inf")), metadata=ckpt.get("metadata"))
 
     def checkpoint(self, **extra: Any) -> dict:
         """The dict :meth:`from_checkpoint` reads; ``extra`` keys (optimizer, config, ...) ride along."""
         net = getattr(self.net, "_orig_mod", self.net)  # unwrap torch.compile
         return {"format": CHECKPOINT_FORMAT, "network": dataclasses.asdict(net.config), "classes": self.classes,
                 "threshold": self.threshold, "threshold_correlated": self.threshold_correlated,
+                "reweight_scale": self.reweight_scale, "threshold_reweighted": self.threshold_reweighted,
                 "policy": self.policy, "metadata": self.metadata,
                 "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}, **extra}
 
@@ -244,19 +254,26 @@ class BoundPreDecoder:
                                        check_invariants=False).coalesce().to(self.device)
 
     def run(self, dets: torch.Tensor, *, variants: tuple = (False,)) -> dict:
-        """``bool (B, num_detectors)`` → ``{correlated: (residual, obs_flip)}`` for each requested variant.
+        """``bool (B, num_detectors)`` → ``{variant: (residual, obs_flip, ...)}`` for each requested variant.
 
-        The logits are computed once; ``True`` applies the correlated threshold and
-        :meth:`correlation_safe` (for correlated residual matching), ``False`` the plain decisions.
+        The logits are computed once. ``False``: the plain decisions (for uncorrelated matching);
+        ``True``: the correlated threshold and :meth:`correlation_safe` (for correlated matching);
+        ``"reweighted"``: the decisions above ``threshold_reweighted``, and the logits as a third
+        element (for :class:`qec.PosteriorMatcher`).
         """
         logits = self.edge_logits(dets)
         out = {}
-        for correlated in variants:
-            if correlated:
+        for variant in variants:
+            if variant == "reweighted":
+                chosen = self.decide(logits, dets, threshold=self.predecoder.threshold_reweighted)
+                out[variant] = (*self.apply(chosen, dets), logits)
+            elif variant is True:
                 chosen = self.correlation_safe(self.decide(logits, dets, threshold=self.predecoder.threshold_correlated), dets)
+                out[variant] = self.apply(chosen, dets)
+            elif variant is False:
+                out[variant] = self.apply(self.decide(logits, dets), dets)
             else:
-                chosen = self.decide(logits, dets)
-            out[correlated] = self.apply(chosen, dets)
+                raise ValueError(f"variant {variant!r}; expected False, True or 'reweighted'")
         return out
 
     def __call__(self, dets: torch.Tensor, *, correlated: bool = False) -> tuple[torch.Tensor, torch.Tensor]:

@@ -15,6 +15,8 @@ class SinterDecoder(sinter.Decoder):
     Args:
         model: ``"default"``, a checkpoint path, or None (PyMatching alone: the pass-through baseline).
         correlated: correlated matching on the residual. Defaults to False.
+        reweight: match on the graph reweighted by the network's posteriors (see
+            :class:`qec.PosteriorMatcher`). Defaults to False.
         device: where the network runs inside each sinter worker. Defaults to ``"cpu"``; ``"cuda"``
             shares one GPU between the workers.
         threads: torch CPU threads per worker. Defaults to 1 (sinter runs one worker per core).
@@ -26,12 +28,13 @@ class SinterDecoder(sinter.Decoder):
         'default'
     """
 
-    def __init__(self, *, model: str | os.PathLike | None = "default", correlated: bool = False, device: str = "cpu",
-                 threads: int = 1):
+    def __init__(self, *, model: str | os.PathLike | None = "default", correlated: bool = False,
+                 reweight: bool = False, device: str = "cpu", threads: int = 1):
         if model is not None and not isinstance(model, (str, os.PathLike)):
             raise TypeError(f"model must be 'default', a checkpoint path or None (to pickle); got {type(model)}")
         self.model = None if model is None else os.fspath(model)
         self.correlated = correlated
+        self.reweight = reweight
         self.device = device
         self.threads = threads
 
@@ -41,7 +44,8 @@ class SinterDecoder(sinter.Decoder):
         from qec._decoder import Decoder
         if self.device == "cpu" and self.threads:
             torch.set_num_threads(self.threads)
-        decoder = Decoder.from_detector_error_model(dem, model=self.model, correlated=self.correlated, device=self.device)
+        decoder = Decoder.from_detector_error_model(dem, model=self.model, correlated=self.correlated,
+                                                   reweight=self.reweight, device=self.device)
         return CompiledSinterDecoder(decoder)
 
 
@@ -65,11 +69,12 @@ def sinter_decoders(*, model: str = "default", device: str = "cpu") -> dict[str,
 
     Examples:
         >>> sorted(sinter_decoders())
-        ['qec-pipeline', 'qec-pipeline-correlated', 'qec-pymatching', 'qec-pymatching-correlated']
+        ['qec-pipeline', 'qec-pipeline-correlated', 'qec-pipeline-reweighted', 'qec-pymatching', 'qec-pymatching-correlated']
     """
     return {
         "qec-pipeline": SinterDecoder(model=model, device=device),
         "qec-pipeline-correlated": SinterDecoder(model=model, correlated=True, device=device),
+        "qec-pipeline-reweighted": SinterDecoder(model=model, reweight=True, device=device),
         "qec-pymatching": SinterDecoder(model=None),  # the pass-through baseline
         "qec-pymatching-correlated": SinterDecoder(model=None, correlated=True),
     }

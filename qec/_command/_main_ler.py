@@ -7,10 +7,11 @@ import json
 import sys
 import time
 
-DECODERS = ("pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated", "pymatching-stream",
-            "pipeline-stream")
+DECODERS = ("pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated", "pipeline-reweighted",
+            "pymatching-stream", "pipeline-stream")
 
-PIPELINES = ("pipeline", "pipeline-correlated")
+# Each one-pass pipeline decoder and the pre-decoder variant it matches (see qec.BoundPreDecoder.run).
+PIPELINES = {"pipeline": False, "pipeline-correlated": True, "pipeline-reweighted": "reweighted"}
 
 EXAMPLES = """examples:
   qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 \\
@@ -110,16 +111,16 @@ def run(args) -> list[dict]:
                 s = DecodeStats(shots=n, detectors=graph.num_detectors, events_in=events, events_residual=events,
                                 seconds_matching=time.perf_counter() - t0)
             elif name.startswith("pipeline"):
-                if predecoded is None:  # one network pass serves both residual matchers
-                    variants = tuple(sorted({d.endswith("-correlated") for d in decoders if d in PIPELINES}))
+                if predecoded is None:  # one network pass serves every residual matcher
+                    variants = tuple(PIPELINES[d] for d in decoders if d in PIPELINES)
                     t0 = time.perf_counter()
                     predecoded = piped.predecode_variants(dets, variants=variants)
                     pre_seconds = time.perf_counter() - t0
-                residual, flips = predecoded[correlated]
+                parts = predecoded[PIPELINES[name]]
                 t0 = time.perf_counter()
-                prediction = piped.matcher.decode_batch(residual, correlated=correlated) ^ flips
+                prediction = piped.match_residual(parts, PIPELINES[name]) ^ parts[1]
                 s = DecodeStats(shots=n, detectors=graph.num_detectors, events_in=events,
-                                events_residual=int(residual.sum()), seconds_predecoder=pre_seconds,
+                                events_residual=int(parts[0].sum()), seconds_predecoder=pre_seconds,
                                 seconds_matching=time.perf_counter() - t0)
             else:
                 t0 = time.perf_counter()
@@ -145,7 +146,7 @@ def run(args) -> list[dict]:
             "ler_round_low": ler_per_round(low, args.rounds), "ler_round_high": ler_per_round(high, args.rounds),
             "seconds": s.seconds, "us_per_round": 1e6 * s.seconds / (args.shots * args.rounds),
             "density_in": s.density_in,
-            "density_residual": s.density_residual if name in ("pipeline", "pipeline-correlated") else None,
+            "density_residual": s.density_residual if name in PIPELINES else None,
             "model": (piped.predecoder.metadata.get("name", args.model) if name.startswith("pipeline") else None),
             "seed": args.seed, "decoder_dem": args.decoder_dem,
             **({"commit_rounds": args.commit_rounds, "buffer_rounds": args.buffer_rounds} if name.endswith("-stream") else {}),

@@ -1,0 +1,97 @@
+import numpy as np
+import pytest
+import stim
+import torch
+
+import qec
+
+
+@pytest.fixture(scope="module")
+def experiment():
+    circuit = qec.generate_circuit(5, 5, basis="x", noise="uniform:0.01")
+    graph = qec.DecodingGraph.from_circuit(circuit)
+    errors_sampler = graph.dem.compile_sampler(seed=4)
+    dets, obs, errors = errors_sampler.sample(1500, return_errors=True)
+    return graph, dets.astype(bool), obs.astype(bool), graph.errors_to_edges(errors)
+
+
+def _errors(pred, obs):
+    return int(np.any(pred != obs, axis=1).sum())
+
+
+def test_scale_zero_is_plain_matching(experiment):
+    graph, dets, obs, _ = experiment
+    logits = np.random.default_rng(0).normal(0, 5, (len(dets), graph.num_edges))
+    ours = qec.PosteriorMatcher(graph, scale=0.0).decode_batch(dets, logits)
+    np.testing.assert_array_equal(ours, qec.Matcher(graph.dem).decode_batch(dets))
+
+
+def test_only_edges_between_events_move_and_weights_stay_non_negative(experiment):
+    graph, dets, _, _ = experiment
+    matcher = qec.PosteriorMatcher(graph, scale=0.5)
+    logits = np.random.default_rng(1).normal(0, 30, graph.num_edges)
+    w = matcher.weights(dets[0], logits)
+    ends = graph.edge_detectors
+    judged = np.array([dets[0][a] and (b < 0 or dets[0][b]) for a, b in ends])
+    assert judged.any()
+    np.testing.assert_array_equal(w[~judged], matcher.prior_weights[~judged])
+    np.testing.assert_allclose(w[judged], np.maximum(0, matcher.prior_weights[judged] - 0.5 * logits[judged]))
+    assert (w >= 0).all() and (w[judged] == 0).any()
+
+
+def test_posteriors_that_know_the_errors_beat_plain_matching(experiment):
+    # An oracle network: +8 on the edges that really fired, -8 elsewhere. Following it must cut
+    # PyMatching's errors by far; a sign error in the reweighting would raise them instead.
+    graph, dets, obs, fired = experiment
+    oracle = np.where(fired, 8.0, -8.0)
+    plain = _errors(qec.Matcher(graph.dem).decode_batch(dets), obs)
+    ours = _errors(qec.PosteriorMatcher(graph, scale=0.5).decode_batch(dets, oracle), obs)
+    assert plain >= 40 and ours <= plain / 2
+
+
+def test_prior_weights_come_from_a_given_dem(experiment):
+    graph, dets, _, _ = experiment
+    scaled = stim.DetectorErrorModel(str(graph.dem).replace("error(0.", "error(0.0"))  # every p divided by ~10
+    ours = qec.PosteriorMatcher(graph, scale=0.0, matching_dem=scaled)
+    assert (ours.prior_weights > qec.PosteriorMatcher(graph, scale=0.0).prior_weights + 1).all()
+    np.testing.assert_array_equal(ours.decode_batch(dets, np.zeros((len(dets), graph.num_edges))),
+                                  qec.Matcher(scaled).decode_batch(dets))
+
+
+def test_reweighted_decoder_is_flips_xor_posterior_matching(experiment, tiny_predecoder):
+    graph, dets, _, _ = experiment
+    tiny_predecoder.threshold_reweighted, tiny_predecoder.reweight_scale = 0.0, 0.3
+    decoder = qec.Decoder(graph, model=tiny_predecoder, device="cpu", reweight=True, batch_size=256)
+    predictions, residual = decoder.decode_batch(dets[:300], return_residual=True)
+    logits = tiny_predecoder.bind(graph).edge_logits(torch.as_tensor(dets[:300]))
+    bound = tiny_predecoder.bind(graph)
+    ref_residual, flips = (x.numpy() for x in bound.apply(bound.decide(logits, torch.as_tensor(dets[:300]), threshold=0.0),
+                                                          torch.as_tensor(dets[:300])))
+    np.testing.assert_array_equal(residual, ref_residual)
+    expected = qec.PosteriorMatcher(graph, scale=0.3).decode_batch(ref_residual, logits.numpy()) ^ flips
+    np.testing.assert_array_equal(predictions, expected)
+    overlapped = qec.Decoder(graph, model=tiny_predecoder, device="cpu", reweight=True, batch_size=100,
+                             matching_workers=2)
+    np.testing.assert_array_equal(overlapped.decode_batch(dets[:300]), predictions)
+
+
+def test_reweighting_refuses_what_it_cannot_do(experiment, tiny_predecoder):
+    graph, dets, _, _ = experiment
+    with pytest.raises(ValueError, match="needs a model"):
+        qec.Decoder(graph, model=None, reweight=True)
+    with pytest.raises(ValueError, match="correlated"):
+        qec.Decoder(graph, model=tiny_predecoder, reweight=True, correlated=True)
+    decoder = qec.Decoder(graph, model=tiny_predecoder, device="cpu", reweight=True)
+    with pytest.raises(ValueError, match="enable_correlations"):
+        decoder.decode_batch(dets[:5], enable_correlations=True)
+    with pytest.raises(ValueError, match="logits has shape"):
+        qec.PosteriorMatcher(graph, scale=0.2).decode_batch(dets[:5], np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="scale"):
+        qec.PosteriorMatcher(graph, scale=-1.0)
+
+
+def test_reweighting_settings_survive_a_checkpoint(tmp_path, tiny_predecoder):
+    tiny_predecoder.reweight_scale, tiny_predecoder.threshold_reweighted = 0.4, 7.0
+    tiny_predecoder.save(tmp_path / "m.pt")
+    loaded = qec.PreDecoder.from_checkpoint(tmp_path / "m.pt")
+    assert (loaded.reweight_scale, loaded.threshold_reweighted) == (0.4, 7.0)
