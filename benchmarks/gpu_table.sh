@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The GPU table of BENCHMARKS.md: d = 13, 21, 31 at p = 0.003 and 0.006, every stage timed on the
+# same shots (qec bench), plus the CPU/GPU decision disagreement; sized to finish in under 8 minutes
+# on one H100/H200.
+#
+# Prepared here, run on the device machine (torch is there; stim, pymatching and sinter travel as
+# cp312 wheels). Once, in the repo root on the CPU machine:
+#   echo /.whl/ >> .git/info/exclude
+#   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+#     --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 -d .whl \
+#     stim==1.16.0 PyMatching==2.4.0 sinter==1.15.0
+# then run (carry .whl):
+#   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && \
+#     PYTHONPATH=/tmp/site:. bash benchmarks/gpu_table.sh cuda $OUT
+# Dry run on a CPU (tiny sizes, same code path): PYTHONPATH=. bash benchmarks/gpu_table.sh cpu /tmp/gpu_dry
+set -euo pipefail
+device=${1:-cuda}
+out=${2:-.}
+mkdir -p "$out"
+if [ "$device" = cuda ]; then
+  shots=20000; batch=2000; distances="13 21 31"; workers=8
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$out/gpu.txt"
+else
+  shots=200; batch=100; distances="5 7"; workers=1
+fi
+for d in $distances; do
+  for p in 0.003 0.006; do
+    timeout 150 python3 -m qec bench --distance "$d" --rounds "$d" --noise "uniform:$p" --shots "$shots" \
+      --device "$device" --batch-size "$batch" --matching-workers "$workers" --model models/default.pt --json \
+      | tee -a "$out/gpu_table.jsonl"
+  done
+done
+# CPU and GPU decisions on the same shots (bf16 autocast on CUDA vs float32 on the CPU).
+python3 benchmarks/device_agreement.py --device "$device" --distance 13 --shots 2000 | tee "$out/agreement.json"
