@@ -1,7 +1,8 @@
 """Export a training checkpoint as a shipped model: weights, config and metadata, no optimizer state.
 
     python training/export.py runs/default/best.pt models/default.pt --name default --minutes 45 \
-        --machine "2-core CPU (no GPU)"
+        --machine "2-core CPU (no GPU)" --threshold 4 --threshold-correlated 5 --reweight-scale 0.25 \
+        --threshold-reweighted 6
 """
 
 import argparse
@@ -19,14 +20,22 @@ if __name__ == "__main__":
     parser.add_argument("--machine", required=True)
     parser.add_argument("--threshold", type=float, default=None, help="override the tuned threshold")
     parser.add_argument("--threshold-correlated", type=float, default=None,
-                        help="threshold for correlated residual matching (default: --threshold)")
+                        help="threshold for correlated residual matching (default: the checkpoint's)")
+    parser.add_argument("--reweight-scale", type=float, default=None,
+                        help="logit scale for reweighted matching (see qec.PosteriorMatcher)")
+    parser.add_argument("--threshold-reweighted", type=float, default=None,
+                        help="hard-commit threshold before reweighted matching ('inf': commit nothing)")
     args = parser.parse_args()
     ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
     predecoder = qec.PreDecoder.from_checkpoint(args.checkpoint)
     if args.threshold is not None:
         predecoder.threshold = args.threshold
-    predecoder.threshold_correlated = (predecoder.threshold if args.threshold_correlated is None
-                                       else args.threshold_correlated)
+    if args.threshold_correlated is not None:
+        predecoder.threshold_correlated = args.threshold_correlated
+    if args.reweight_scale is not None:
+        predecoder.reweight_scale = args.reweight_scale
+    if args.threshold_reweighted is not None:
+        predecoder.threshold_reweighted = args.threshold_reweighted
     predecoder.metadata.update(name=args.name, train_minutes=args.minutes, machine=args.machine,
                                qec_version=qec.__version__)
     predecoder.save(args.out, train_config=ckpt.get("train_config"), step=ckpt.get("step"))

@@ -7,7 +7,7 @@ import argparse
 from qec._command._main_ler import add_experiment_arguments, print_rows, run
 
 DEFAULTS = {"distance": 9, "rounds": 9, "basis": "x", "noise": "uniform:0.006", "shots": 10_000, "seed": 2026,
-            "decoders": "pymatching,pipeline,pymatching-correlated,pipeline-correlated"}
+            "decoders": "pymatching,pipeline,pipeline-reweighted,pymatching-correlated,pipeline-correlated"}
 
 
 def main(*, command_line_args: list[str]) -> int:
@@ -18,7 +18,8 @@ def main(*, command_line_args: list[str]) -> int:
     print_rows(rows, as_json=args.json)
     if not args.json:
         by = {r["decoder"]: r for r in rows}
-        for pipe, base in (("pipeline", "pymatching"), ("pipeline-correlated", "pymatching-correlated")):
+        for pipe, base in (("pipeline", "pymatching"), ("pipeline-reweighted", "pymatching"),
+                           ("pipeline-correlated", "pymatching-correlated")):
             if pipe in by and base in by and by[base]["errors"]:
                 print(f"{pipe}: {by[pipe]['errors'] / by[base]['errors']:.2f}x the errors of {base}, "
                       f"detection events reduced {by[pipe]['density_in'] / max(by[pipe]['density_residual'], 1e-12):.1f}x")
