@@ -259,13 +259,16 @@ class BoundPreDecoder:
         The logits are computed once. ``False``: the plain decisions (for uncorrelated matching);
         ``True``: the correlated threshold and :meth:`correlation_safe` (for correlated matching);
         ``"reweighted"``: the decisions above ``threshold_reweighted``, and the logits as a third
-        element (for :class:`qec.PosteriorMatcher`).
+        element (for :class:`qec.PosteriorMatcher`); ``"reweighted-correlated"``: the same made
+        correlation-safe.
         """
         logits = self.edge_logits(dets)
         out = {}
         for variant in variants:
-            if variant == "reweighted":
+            if variant in ("reweighted", "reweighted-correlated"):
                 chosen = self.decide(logits, dets, threshold=self.predecoder.threshold_reweighted)
+                if variant == "reweighted-correlated":
+                    chosen = self.correlation_safe(chosen, dets)
                 out[variant] = (*self.apply(chosen, dets), logits)
             elif variant is True:
                 chosen = self.correlation_safe(self.decide(logits, dets, threshold=self.predecoder.threshold_correlated), dets)
@@ -273,7 +276,7 @@ class BoundPreDecoder:
             elif variant is False:
                 out[variant] = self.apply(self.decide(logits, dets), dets)
             else:
-                raise ValueError(f"variant {variant!r}; expected False, True or 'reweighted'")
+                raise ValueError(f"variant {variant!r}; expected False, True, 'reweighted' or 'reweighted-correlated'")
         return out
 
     def __call__(self, dets: torch.Tensor, *, correlated: bool = False) -> tuple[torch.Tensor, torch.Tensor]:

@@ -69,12 +69,13 @@ def sinter_decoders(*, model: str = "default", device: str = "cpu") -> dict[str,
 
     Examples:
         >>> sorted(sinter_decoders())
-        ['qec-pipeline', 'qec-pipeline-correlated', 'qec-pipeline-reweighted', 'qec-pymatching', 'qec-pymatching-correlated']
+        ['qec-pipeline', 'qec-pipeline-correlated', 'qec-pipeline-reweighted', 'qec-pipeline-reweighted-correlated', 'qec-pymatching', 'qec-pymatching-correlated']
     """
     return {
         "qec-pipeline": SinterDecoder(model=model, device=device),
         "qec-pipeline-correlated": SinterDecoder(model=model, correlated=True, device=device),
         "qec-pipeline-reweighted": SinterDecoder(model=model, reweight=True, device=device),
+        "qec-pipeline-reweighted-correlated": SinterDecoder(model=model, reweight=True, correlated=True, device=device),
         "qec-pymatching": SinterDecoder(model=None),  # the pass-through baseline
         "qec-pymatching-correlated": SinterDecoder(model=None, correlated=True),
     }

@@ -19,11 +19,11 @@ def run(args):
 
 def test_ler_json_decodes_the_same_shots_with_each_decoder():
     text = run(["ler", "--distance", "3", "--rounds", "3", "--basis", "x", "--noise", "uniform:0.01", "--shots", "300",
-                "--seed", "1", "--decoders", "pymatching,pymatching-correlated,pipeline,pipeline-correlated,pipeline-reweighted",
-                "--json", "--no-progress"])
+                "--seed", "1", "--decoders", "pymatching,pymatching-correlated,pipeline,pipeline-correlated,pipeline-reweighted,"
+                "pipeline-reweighted-correlated", "--json", "--no-progress"])
     rows = [json.loads(line) for line in text.splitlines()]
     assert [r["decoder"] for r in rows] == ["pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated",
-                                            "pipeline-reweighted"]
+                                            "pipeline-reweighted", "pipeline-reweighted-correlated"]
     for r in rows:
         assert KEYS <= set(r)
         assert r["shots"] == 300 and 0 <= r["errors"] <= 300

@@ -16,7 +16,8 @@ def test_sinter_predictions_equal_direct_decoding():
     dem = circuit.detector_error_model(decompose_errors=True)
     dets, obs = circuit.compile_detector_sampler(seed=3).sample(2000, separate_observables=True)
     for name, options in (("qec-pipeline", {}), ("qec-pipeline-correlated", {"correlated": True}),
-                          ("qec-pipeline-reweighted", {"reweight": True})):
+                          ("qec-pipeline-reweighted", {"reweight": True}),
+                          ("qec-pipeline-reweighted-correlated", {"reweight": True, "correlated": True})):
         via_sinter = sinter.predict_observables(dem=dem, dets=dets, decoder=name, custom_decoders=qec.sinter_decoders())
         direct = qec.Decoder.from_circuit(circuit, model="default", device="cpu", **options).decode_batch(dets)
         np.testing.assert_array_equal(via_sinter, direct)

@@ -8,10 +8,11 @@ import sys
 import time
 
 DECODERS = ("pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated", "pipeline-reweighted",
-            "pymatching-stream", "pipeline-stream")
+            "pipeline-reweighted-correlated", "pymatching-stream", "pipeline-stream")
 
 # Each one-pass pipeline decoder and the pre-decoder variant it matches (see qec.BoundPreDecoder.run).
-PIPELINES = {"pipeline": False, "pipeline-correlated": True, "pipeline-reweighted": "reweighted"}
+PIPELINES = {"pipeline": False, "pipeline-correlated": True, "pipeline-reweighted": "reweighted",
+             "pipeline-reweighted-correlated": "reweighted-correlated"}
 
 EXAMPLES = """examples:
   qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 \\
