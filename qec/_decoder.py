@@ -169,6 +169,9 @@ class Decoder:
             buffer_rounds: layers of look-ahead per window. Defaults to 4.
         """
         from qec._stream import StreamDecoder
+        if self.reweight or self.correlated:
+            raise ValueError("the stream matches windows of the plain residual graph, uncorrelated; use a decoder "
+                             "with reweight=False and correlated=False for streaming")
         return StreamDecoder(self, num_shots, commit_rounds=commit_rounds, buffer_rounds=buffer_rounds)
 
     def decode(self, dets) -> np.ndarray:

@@ -114,6 +114,9 @@ def test_reweighting_refuses_what_it_cannot_do(experiment):
     graph, dets, _, _ = experiment
     with pytest.raises(ValueError, match="needs a model"):
         qec.Decoder(graph, model=None, reweight=True)
+    for options in ({"reweight": True}, {"correlated": True}):
+        with pytest.raises(ValueError, match="correlated=False for streaming"):
+            qec.Decoder(graph, model="default", **options).stream(10)
     with pytest.raises(ValueError, match="logits has shape"):
         qec.PosteriorMatcher(graph, scale=0.2).decode_batch(dets[:5], np.zeros((5, 3)))
     with pytest.raises(ValueError, match="scale"):
