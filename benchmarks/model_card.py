@@ -1,14 +1,14 @@
 """Write a shipped model's card from its checkpoint and the benchmark results measured with it.
 
-    python benchmarks/model_card.py models/default.pt benchmarks/results/pipeline_ler.jsonl \
-        benchmarks/results/bench_cpu.jsonl [benchmarks/results/train_default.log] > models/default.md
+    python benchmarks/model_card.py models/default.pt --ler benchmarks/results/pipeline_ler.jsonl \
+        --bench benchmarks/results/bench_cpu.jsonl --log benchmarks/results/train_default.log > models/default.md
 
-The validation history comes from the checkpoint's metadata, or else from the training log.
+The validation history comes from the checkpoint's metadata, or else from the training log(s).
 """
 
+import argparse
 import json
 import re
-import sys
 
 import torch
 
@@ -27,12 +27,22 @@ def history_from_log(path):
     return out
 
 
-def main(model_path, ler_path, bench_path, log_path=None):
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model")
+    parser.add_argument("--ler", required=True, help="qec ler --json lines measured with this model")
+    parser.add_argument("--ler-command", default="bash benchmarks/pipeline_ler.sh")
+    parser.add_argument("--bench", default=None, help="qec bench --json lines measured with this model")
+    parser.add_argument("--log", action="append", default=[], help="training log(s), in order")
+    parser.add_argument("--config", default="training/configs/default.json")
+    parser.add_argument("--reproduce", default=None, help="how to reproduce the training, when not one plain run")
+    args = parser.parse_args()
+    model_path = args.model
     ckpt = torch.load(model_path, map_location="cpu", weights_only=False)
     model = qec.PreDecoder.from_checkpoint(model_path)
     meta, cfg, net = model.metadata, ckpt.get("train_config") or {}, model.net.config
-    ler = [json.loads(line) for line in open(ler_path) if line.strip()]
-    bench = [json.loads(line) for line in open(bench_path) if line.strip()]
+    ler = [json.loads(line) for line in open(args.ler) if line.strip()]
+    bench = [json.loads(line) for line in open(args.bench) if line.strip()] if args.bench else []
     print(f"# Model card: `{meta.get('name')}`\n")
     print(f"`models/{meta.get('name')}.pt`, loaded by `qec.Decoder.from_circuit(circuit, model=\"{meta.get('name')}\")`"
           f" and `qec ler --model {meta.get('name')}`.\n")
@@ -45,18 +55,22 @@ def main(model_path, ler_path, bench_path, log_path=None):
     print(f"- Edge classes: {model.classes} ((is_boundary, dt, drow, dcol)).")
     print(f"- Decision policy `{model.policy}`; threshold {model.threshold:g} for uncorrelated residual matching, "
           f"{model.threshold_correlated:g} (with correlation-safe commits) for correlated residual matching, chosen on "
-          f"shots no benchmark uses (BENCHMARKS.md, 'Choosing the shipped thresholds').\n")
+          f"shots no benchmark uses (BENCHMARKS.md, 'Choosing the shipped thresholds').")
+    print(f"- Reweighted matching (`pipeline-reweighted`, `Decoder(reweight=True)`): commits above "
+          f"{model.threshold_reweighted:g}, then weights move by {model.reweight_scale:g} × logit on edges between "
+          f"events (BENCHMARKS.md, 'Reweighting the matching graph').\n")
     print("## Training\n")
-    print(f"- Config (`training/configs/default.json`, resolved): `{json.dumps(cfg)}`")
+    print(f"- Config (`{args.config}`, resolved): `{json.dumps(cfg)}`")
     print(f"- Steps: {meta.get('steps')}; shots seen: {meta.get('shots_seen'):,} "
           f"(batch {cfg.get('batch_size')} × steps); labels: `{cfg.get('labels')}` on `{cfg.get('loss_on')}` edges.")
     print(f"- Wall time: {meta.get('train_minutes'):.0f} minutes on {meta.get('machine')}.")
-    print(f"- Reproduce: `python training/train.py --config training/configs/default.json --max_minutes=0 "
-          f"--pause_at={meta.get('steps')}` (every step's shots follow from the seed and the step, so the run stops "
-          f"where this one did; `--init_from=resume` continues it), then `python training/export.py`.\n")
-    hist = meta.get("history") or (history_from_log(log_path) if log_path else [])
+    print("- Reproduce: " + (args.reproduce or (
+        f"`python training/train.py --config {args.config} --max_minutes=0 --pause_at={meta.get('steps')}` (every "
+        "step's shots follow from the seed and the step, so the run stops where this one did; `--init_from=resume` "
+        "continues it), then `python training/export.py`.")) + "\n")
+    hist = meta.get("history") or [h for path in args.log for h in history_from_log(path)]
     if hist:
-        source = "the checkpoint" if meta.get("history") else f"`{log_path}`"
+        source = "the checkpoint" if meta.get("history") else ", ".join(f"`{p}`" for p in args.log)
         print(f"Validation during training, from {source} (fixed shots: d = {cfg.get('eval_distance')}, memory X, "
               f"{cfg.get('eval_noise')}, {cfg.get('eval_shots')} shots; PyMatching alone makes "
               f"{hist[-1]['pymatching_errors']} errors there):\n")
@@ -69,23 +83,24 @@ def main(model_path, ler_path, bench_path, log_path=None):
             print(f"| {h['step']} | {h['loss']:.4f} | {cells} |")
         print()
     print("## Measured (paired shots; machine: 2-core CPU, no GPU)\n")
-    print("Command: `bash benchmarks/pipeline_ler.sh` (each row group decodes the same shots).\n")
-    print("| basis | d | shots | decoder | errors | LER/round (95% CI) | vs matcher alone | density in → residual |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"Command: `{args.ler_command}` (each row group decodes the same shots).\n")
+    print("| basis | d | noise | shots | decoder | errors | LER/round (95% CI) | vs matcher alone | density in → residual |")
+    print("|---|---|---|---|---|---|---|---|---|")
     groups = {}
     for r in ler:
-        groups.setdefault((r["basis"], r["distance"]), {})[r["decoder"]] = r
-    for (basis, d), by in groups.items():
+        groups.setdefault((r["basis"], r["distance"], r["noise"]), {})[r["decoder"]] = r
+    for (basis, d, noise), by in groups.items():
         for name, r in by.items():
             base = by.get("pymatching-correlated" if name.endswith("-correlated") else "pymatching")
             ratio = f"{r['errors'] / base['errors']:.2f}×" if name.startswith("pipeline") and base["errors"] else ""
             dens = (f"{r['density_in']:.4f}" if r["density_residual"] is None
                     else f"{r['density_in']:.4f} → {r['density_residual']:.4f} ({r['density_in'] / r['density_residual']:.1f}×)")
-            print(f"| {basis.upper()} | {d} | {r['shots']} | {name} | {r['errors']} | {r['ler_round']:.2e} "
+            print(f"| {basis.upper()} | {d} | {noise} | {r['shots']} | {name} | {r['errors']} | {r['ler_round']:.2e} "
                   f"[{r['ler_round_low']:.2e}, {r['ler_round_high']:.2e}] | {ratio} | {dens} |")
-    print("\nCPU timings (`bash benchmarks/bench_cpu.sh`; µs per round per shot, median of 3):\n")
-    print("| d | noise | PyMatching | pre-decoder | residual matching | residual / raw matching | pipeline |")
-    print("|---|---|---|---|---|---|---|")
+    if bench:
+        print("\nCPU timings (`bash benchmarks/bench_cpu.sh`; µs per round per shot, median of 3):\n")
+        print("| d | noise | PyMatching | pre-decoder | residual matching | residual / raw matching | pipeline |")
+        print("|---|---|---|---|---|---|---|")
     for r in bench:
         print(f"| {r['distance']} | {r['noise']} | {r['pymatching_us_per_round']:.2f} | {r['predecoder_us_per_round']:.0f} | "
               f"{r['residual_matching_us_per_round']:.2f} | {r['residual_to_raw_matching_ratio']:.2f} | "
@@ -94,4 +109,4 @@ def main(model_path, ler_path, bench_path, log_path=None):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    main()

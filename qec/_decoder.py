@@ -141,8 +141,9 @@ class Decoder:
         if self.predecoder is None:
             raise ValueError("reweighted matching needs a model: the weights come from the network's logits")
         if correlated not in self._posterior_matchers:
+            scale = self.predecoder.reweight_scale_correlated if correlated else self.predecoder.reweight_scale
             self._posterior_matchers[correlated] = PosteriorMatcher(
-                self.graph, scale=self.predecoder.reweight_scale, correlated=correlated, matching_dem=self._matching_dem)
+                self.graph, scale=scale, correlated=correlated, matching_dem=self._matching_dem)
         return self._posterior_matchers[correlated]
 
     def match_residual(self, parts: tuple, variant, *, matcher: Matcher | None = None) -> np.ndarray:

@@ -32,7 +32,8 @@ class PreDecoder:
 
     Reweighted matching (``qec.Decoder(..., reweight=True)``) commits the edges above
     ``threshold_reweighted`` (infinite: none) and matches the rest on a graph whose judged edges
-    move by ``reweight_scale`` times their logits (see :class:`qec.PosteriorMatcher`).
+    move by ``reweight_scale`` times their logits (``reweight_scale_correlated`` for two-pass
+    correlated matching; see :class:`qec.PosteriorMatcher`).
 
     Examples:
         >>> import qec
@@ -44,7 +45,8 @@ class PreDecoder:
 
     def __init__(self, net: PreDecoderNet, *, classes: list, threshold: float = 0.0, policy: str = "mutual",
                  threshold_correlated: float | None = None, reweight_scale: float = 0.25,
-                 threshold_reweighted: float = float("inf"), metadata: dict | None = None):
+                 reweight_scale_correlated: float = 0.15, threshold_reweighted: float = float("inf"),
+                 metadata: dict | None = None):
         if policy not in POLICIES:
             raise ValueError(f"policy {policy!r} is unknown; expected one of {POLICIES}")
         if len(classes) != net.config.num_classes:
@@ -55,6 +57,7 @@ class PreDecoder:
         # The residual for correlated matching may want a more cautious threshold (fewer hidden correlations).
         self.threshold_correlated = self.threshold if threshold_correlated is None else float(threshold_correlated)
         self.reweight_scale = float(reweight_scale)
+        self.reweight_scale_correlated = float(reweight_scale_correlated)
         self.threshold_reweighted = float(threshold_reweighted)
         self.policy = policy
         self.metadata = dict(metadata or {})
@@ -96,6 +99,7 @@ class PreDecoder:
         return PreDecoder(net, classes=ckpt["classes"], threshold=ckpt["threshold"], policy=ckpt["policy"],
                           threshold_correlated=ckpt.get("threshold_correlated"),
                           reweight_scale=ckpt.get("reweight_scale", 0.25),
+                          reweight_scale_correlated=ckpt.get("reweight_scale_correlated", 0.15),
                           threshold_reweighted=ckpt.get("threshold_reweighted", float("inf")), metadata=ckpt.get("metadata"))
 
     def checkpoint(self, **extra: Any) -> dict:
@@ -103,7 +107,8 @@ class PreDecoder:
         net = getattr(self.net, "_orig_mod", self.net)  # unwrap torch.compile
         return {"format": CHECKPOINT_FORMAT, "network": dataclasses.asdict(net.config), "classes": self.classes,
                 "threshold": self.threshold, "threshold_correlated": self.threshold_correlated,
-                "reweight_scale": self.reweight_scale, "threshold_reweighted": self.threshold_reweighted,
+                "reweight_scale": self.reweight_scale, "reweight_scale_correlated": self.reweight_scale_correlated,
+                "threshold_reweighted": self.threshold_reweighted,
                 "policy": self.policy, "metadata": self.metadata,
                 "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}, **extra}
 

@@ -61,6 +61,7 @@ def test_prior_weights_come_from_a_given_dem(experiment):
 def test_reweighted_decoder_is_flips_xor_posterior_matching(experiment, tiny_predecoder):
     graph, dets, _, _ = experiment
     tiny_predecoder.threshold_reweighted, tiny_predecoder.reweight_scale = 0.0, 0.3
+    tiny_predecoder.reweight_scale_correlated = 0.1
     decoder = qec.Decoder(graph, model=tiny_predecoder, device="cpu", reweight=True, batch_size=256)
     predictions, residual = decoder.decode_batch(dets[:300], return_residual=True)
     logits = tiny_predecoder.bind(graph).edge_logits(torch.as_tensor(dets[:300]))
@@ -79,7 +80,7 @@ def test_reweighted_decoder_is_flips_xor_posterior_matching(experiment, tiny_pre
     safe = bound.correlation_safe(bound.decide(logits, torch.as_tensor(dets[:300]), threshold=0.0), torch.as_tensor(dets[:300]))
     ref_residual, flips = (x.numpy() for x in bound.apply(safe, torch.as_tensor(dets[:300])))
     np.testing.assert_array_equal(residual, ref_residual)
-    expected = qec.PosteriorMatcher(graph, scale=0.3, correlated=True).decode_batch(ref_residual, logits.numpy()) ^ flips
+    expected = qec.PosteriorMatcher(graph, scale=0.1, correlated=True).decode_batch(ref_residual, logits.numpy()) ^ flips
     np.testing.assert_array_equal(predictions, expected)
 
 
@@ -125,6 +126,7 @@ def test_reweighting_refuses_what_it_cannot_do(experiment):
 
 def test_reweighting_settings_survive_a_checkpoint(tmp_path, tiny_predecoder):
     tiny_predecoder.reweight_scale, tiny_predecoder.threshold_reweighted = 0.4, 7.0
+    tiny_predecoder.reweight_scale_correlated = 0.2
     tiny_predecoder.save(tmp_path / "m.pt")
     loaded = qec.PreDecoder.from_checkpoint(tmp_path / "m.pt")
-    assert (loaded.reweight_scale, loaded.threshold_reweighted) == (0.4, 7.0)
+    assert (loaded.reweight_scale, loaded.reweight_scale_correlated, loaded.threshold_reweighted) == (0.4, 0.2, 7.0)

@@ -2,7 +2,7 @@
 
     python training/export.py runs/default/best.pt models/default.pt --name default --minutes 45 \
         --machine "2-core CPU (no GPU)" --threshold 4 --threshold-correlated 5 --reweight-scale 0.25 \
-        --threshold-reweighted 6
+        --reweight-scale-correlated 0.15 --threshold-reweighted 6
 """
 
 import argparse
@@ -23,6 +23,8 @@ if __name__ == "__main__":
                         help="threshold for correlated residual matching (default: the checkpoint's)")
     parser.add_argument("--reweight-scale", type=float, default=None,
                         help="logit scale for reweighted matching (see qec.PosteriorMatcher)")
+    parser.add_argument("--reweight-scale-correlated", type=float, default=None,
+                        help="logit scale for two-pass correlated reweighted matching")
     parser.add_argument("--threshold-reweighted", type=float, default=None,
                         help="hard-commit threshold before reweighted matching ('inf': commit nothing)")
     args = parser.parse_args()
@@ -34,6 +36,8 @@ if __name__ == "__main__":
         predecoder.threshold_correlated = args.threshold_correlated
     if args.reweight_scale is not None:
         predecoder.reweight_scale = args.reweight_scale
+    if args.reweight_scale_correlated is not None:
+        predecoder.reweight_scale_correlated = args.reweight_scale_correlated
     if args.threshold_reweighted is not None:
         predecoder.threshold_reweighted = args.threshold_reweighted
     predecoder.metadata.update(name=args.name, train_minutes=args.minutes, machine=args.machine,
