@@ -17,7 +17,7 @@ from qec._network import NetworkConfig, PreDecoderNet
 
 POLICIES = ("mutual", "threshold")
 CHECKPOINT_FORMAT = "qec-predecoder-v1"
-SHIPPED_MODELS = ("default",)
+SHIPPED_MODELS = ("default", "fast")
 
 
 class PreDecoder:
@@ -45,7 +45,7 @@ class PreDecoder:
 
     def __init__(self, net: PreDecoderNet, *, classes: list, threshold: float = 0.0, policy: str = "mutual",
                  threshold_correlated: float | None = None, reweight_scale: float = 0.25,
-                 reweight_scale_correlated: float = 0.15, threshold_reweighted: float = float("inf"),
+                 reweight_scale_correlated: float = 0.1, threshold_reweighted: float = float("inf"),
                  metadata: dict | None = None):
         if policy not in POLICIES:
             raise ValueError(f"policy {policy!r} is unknown; expected one of {POLICIES}")
@@ -99,7 +99,7 @@ class PreDecoder:
         return PreDecoder(net, classes=ckpt["classes"], threshold=ckpt["threshold"], policy=ckpt["policy"],
                           threshold_correlated=ckpt.get("threshold_correlated"),
                           reweight_scale=ckpt.get("reweight_scale", 0.25),
-                          reweight_scale_correlated=ckpt.get("reweight_scale_correlated", 0.15),
+                          reweight_scale_correlated=ckpt.get("reweight_scale_correlated", 0.1),
                           threshold_reweighted=ckpt.get("threshold_reweighted", float("inf")), metadata=ckpt.get("metadata"))
 
     def checkpoint(self, **extra: Any) -> dict:

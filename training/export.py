@@ -2,7 +2,7 @@
 
     python training/export.py runs/default/best.pt models/default.pt --name default --minutes 45 \
         --machine "2-core CPU (no GPU)" --threshold 4 --threshold-correlated 5 --reweight-scale 0.25 \
-        --reweight-scale-correlated 0.15 --threshold-reweighted 6
+        --reweight-scale-correlated 0.1 --threshold-reweighted 6
 """
 
 import argparse
