@@ -34,7 +34,7 @@ def main(paths):
                 else:
                     out.append("")
             print(f"| {d} | " + " | ".join(out) + f" | {shots} |")
-    print("\n**Residual density / input density, uncorrelated pipeline**\n")
+    print("\n**Detection-event density reduction (input / residual), uncorrelated pipeline**\n")
     print("| d | " + " | ".join(f"p = {p:g}" for p in noises) + " |")
     print("|---|" + "---|" * len(noises))
     for d in distances:
