@@ -36,6 +36,7 @@ def main():
     parser.add_argument("--log", action="append", default=[], help="training log(s), in order")
     parser.add_argument("--config", default="training/configs/default.json")
     parser.add_argument("--reproduce", default=None, help="how to reproduce the training, when not one plain run")
+    parser.add_argument("--note", action="append", default=[], help="an extra line for the architecture list")
     args = parser.parse_args()
     model_path = args.model
     ckpt = torch.load(model_path, map_location="cpu", weights_only=False)
@@ -58,7 +59,11 @@ def main():
           f"shots no benchmark uses (BENCHMARKS.md, 'Choosing the shipped thresholds').")
     print(f"- Reweighted matching (`pipeline-reweighted`, `Decoder(reweight=True)`): commits above "
           f"{model.threshold_reweighted:g}, then weights move by {model.reweight_scale:g} × logit on edges between "
-          f"events (BENCHMARKS.md, 'Reweighting the matching graph').\n")
+          f"events ({model.reweight_scale_correlated:g} × logit for the two-pass correlated variant; BENCHMARKS.md, "
+          f"'Reweighting the matching graph').")
+    if args.note:
+        print("\n".join(f"- {n}" for n in args.note))
+    print()
     print("## Training\n")
     print(f"- Config (`{args.config}`, resolved): `{json.dumps(cfg)}`")
     print(f"- Steps: {meta.get('steps')}; shots seen: {meta.get('shots_seen'):,} "
