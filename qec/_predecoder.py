@@ -17,7 +17,7 @@ from qec._network import NetworkConfig, PreDecoderNet
 
 POLICIES = ("mutual", "threshold")
 CHECKPOINT_FORMAT = "qec-predecoder-v1"
-SHIPPED_MODELS = ("default", "fast")
+SHIPPED_MODELS = ("default", "fast", "accurate")
 
 
 class PreDecoder:

@@ -118,3 +118,13 @@ def test_the_correlated_variant_uses_its_own_threshold(graph_d5, tiny_predecoder
     assert (out[False][0].sum() < dets.sum()) and torch.equal(out[True][0], dets)  # 50 commits nothing
     tiny_predecoder.save(tmp_path / "m.pt")
     assert qec.PreDecoder.from_checkpoint(tmp_path / "m.pt").threshold_correlated == 50.0
+
+
+def test_every_shipped_model_loads_with_its_card():
+    import pathlib
+    for name in qec._predecoder.SHIPPED_MODELS:
+        model = qec.PreDecoder.load(name)
+        assert model.metadata["name"] == name and model.threshold > 0
+        card = pathlib.Path(qec.__file__).parent.parent / "models" / f"{name}.md"
+        assert card.exists() and f"`{name}`" in card.read_text()
+    assert qec.PreDecoder.load("fast").net.num_parameters < qec.PreDecoder.load("default").net.num_parameters
