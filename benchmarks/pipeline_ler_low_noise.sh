@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The pipeline at p = 0.003, where errors are rare: d = 9, memory X and Z, 100,000 paired shots per point.
-#   bash benchmarks/pipeline_ler_low_noise.sh [MODEL] > benchmarks/results/pipeline_ler_p003.jsonl
+#   bash benchmarks/pipeline_ler_low_noise.sh [MODEL] > benchmarks/results/pipeline_ler_d9_p003.jsonl
 #   BASES=x bash benchmarks/pipeline_ler_low_noise.sh   (one basis)
 set -euo pipefail
 model=${1:-default}
