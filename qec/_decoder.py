@@ -12,7 +12,7 @@ import torch
 
 from qec._graph import DecodingGraph
 from qec._matching import Matcher
-from qec._predecoder import PreDecoder
+from qec._predecoder import REWEIGHTED_VARIANTS, PreDecoder
 from qec._reweighting import PosteriorMatcher
 from qec._stats import DecodeStats
 
@@ -149,7 +149,7 @@ class Decoder:
     def match_residual(self, parts: tuple, variant, *, matcher: Matcher | None = None) -> np.ndarray:
         """Matching's prediction for one variant's ``(residual, obs_flip, ...)`` (see
         :meth:`predecode_variants`), without the pre-decoder's flips: XOR them in for the pipeline's."""
-        if variant in ("reweighted", "reweighted-correlated"):
+        if variant in REWEIGHTED_VARIANTS:
             return self.posterior_matcher(correlated=variant == "reweighted-correlated").decode_batch(parts[0], parts[2])
         return (matcher or self.matcher).decode_batch(parts[0], correlated=variant)
 
@@ -159,7 +159,7 @@ class Decoder:
             return tuple(np.concatenate(column) for column in zip(*parts))
         empty = (np.zeros((0, self.num_detectors), dtype=bool), np.zeros((0, self.graph.num_observables), dtype=bool))
         logits = (np.zeros((0, self.graph.num_edges), dtype=np.float32),)
-        return empty + (logits if variant in ("reweighted", "reweighted-correlated") else ())
+        return empty + (logits if variant in REWEIGHTED_VARIANTS else ())
 
     def stream(self, num_shots: int, *, commit_rounds: int = 4, buffer_rounds: int = 4) -> "StreamDecoder":
         """A :class:`StreamDecoder` for ``num_shots`` shots: push rounds one at a time, then ``finish()``.

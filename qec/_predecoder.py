@@ -18,6 +18,8 @@ from qec._network import NetworkConfig, PreDecoderNet
 POLICIES = ("mutual", "threshold")
 CHECKPOINT_FORMAT = "qec-predecoder-v1"
 SHIPPED_MODELS = ("default", "fast", "accurate")
+# The variants of BoundPreDecoder.run whose output carries the logits, for reweighted matching.
+REWEIGHTED_VARIANTS = ("reweighted", "reweighted-correlated")
 
 
 class PreDecoder:
@@ -270,7 +272,7 @@ class BoundPreDecoder:
         logits = self.edge_logits(dets)
         out = {}
         for variant in variants:
-            if variant in ("reweighted", "reweighted-correlated"):
+            if variant in REWEIGHTED_VARIANTS:
                 chosen = self.decide(logits, dets, threshold=self.predecoder.threshold_reweighted)
                 if variant == "reweighted-correlated":
                     chosen = self.correlation_safe(chosen, dets)

@@ -72,13 +72,13 @@ class PosteriorMatcher:
         active = np.append(dets, True)
         judged = active[self._ends[:, 0]] & active[self._ends[:, 1]]
         w = self.prior_weights.copy()
-        w[judged] = np.maximum(0.0, w[judged] - self.scale * logits[judged])
+        w[judged] = np.maximum(0.0, w[judged] - self.scale * logits[judged].astype(np.float64))
         return w
 
     def decode_batch(self, dets: np.ndarray, logits: np.ndarray) -> np.ndarray:
         """``bool (num_shots, num_detectors)``, ``float (num_shots, num_edges)`` → ``bool (num_shots, num_observables)``."""
         dets = np.asarray(dets, dtype=bool)
-        logits = np.asarray(logits, dtype=np.float64)
+        logits = np.asarray(logits)  # kept as given: weights() works in float64 one shot at a time
         if dets.shape[0] != logits.shape[0] or logits.shape[1:] != (self.graph.num_edges,):
             raise ValueError(f"logits has shape {logits.shape}; expected ({dets.shape[0]}, {self.graph.num_edges})")
         out = np.zeros((len(dets), self.graph.num_observables), dtype=bool)

@@ -30,7 +30,7 @@ def main(*, command_line_args: list[str]) -> int:
     parser.add_argument("--matching-workers", type=int, default=0,
                         help="end to end: threads matching batch k while the network runs batch k + 1 (0 = serial)")
     parser.add_argument("--reweighted", action="store_true",
-                        help="also time matching on the posterior-reweighted graph (about a millisecond per shot at d=9)")
+                        help="also time matching on the posterior-reweighted graph (about 2 ms per shot at d=9 on one CPU core)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(command_line_args)
     row = run(args)
