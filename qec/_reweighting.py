@@ -19,8 +19,8 @@ class PosteriorMatcher:
     all hold an event (the edges the network was trained to judge), the weight becomes
     ``max(0, log((1 - p_e) / p_e) - scale * logit_e)``: an edge the network believes in gets
     cheaper, one it doubts gets dearer. Every other edge keeps its prior weight. Building and
-    matching a graph per shot takes about 2 ms at d = 9 and 6–8 ms at d = 13 on one core of the
-    project's CPU (twice that with ``correlated=True``), so this buys accuracy with matching time.
+    matching a graph per shot takes about 2 ms at d = 9 and 9 ms at d = 13 on one core of the
+    project's CPU (about twice that with ``correlated=True``), so this buys accuracy with matching time.
 
     With ``correlated=True`` it matches twice, as correlated PyMatching does: after the first
     matching, every edge that shares an error mechanism with a matched edge (the other half of a
