@@ -20,7 +20,7 @@ from qec._predecoder import BoundPreDecoder, PreDecoder
 from qec._reweighting import PosteriorMatcher
 from qec._sampling import StimSampler, SyndromeBatch, TorchSampler
 from qec._sinter import CompiledSinterDecoder, SinterDecoder, sinter_decoders
-from qec._stats import DecodeStats, binomial_interval, ler_per_round
+from qec._stats import DecodeStats, binomial_interval, ler_per_round, paired_sign_test
 from qec._stream import StreamDecoder
 from qec._training import TrainConfig, evaluate, train
 
@@ -29,6 +29,6 @@ __all__ = [
     "LearnedNoise", "Matcher", "NetworkConfig", "NoiseModel", "PosteriorMatcher", "PreDecoder", "PreDecoderNet",
     "SinterDecoder",
     "StimSampler", "StreamDecoder", "SyndromeBatch", "TorchSampler", "TrainConfig", "binomial_interval", "blockwise",
-    "evaluate", "generate_circuit", "learn_noise", "ler_per_round", "qubit_factors_lognormal", "read_events",
+    "evaluate", "generate_circuit", "learn_noise", "ler_per_round", "paired_sign_test", "qubit_factors_lognormal", "read_events",
     "scale_noise_per_qubit", "sinter_decoders", "train",
 ]

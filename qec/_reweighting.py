@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pymatching
@@ -63,6 +64,7 @@ class PosteriorMatcher:
         self._conditional = _conditional_weights(source, self._edge_map, graph.num_edges) if correlated else None
         self._check = graph.edge_detector_matrix.T.tocsc().astype(np.uint8)
         self._faults = scipy.sparse.csc_matrix(graph.edge_observables.T.astype(np.uint8))
+        self._local = threading.local()
         ends = graph.edge_detectors.copy()
         ends[ends < 0] = graph.num_detectors
         self._ends = ends
@@ -89,13 +91,19 @@ class PosteriorMatcher:
             weights = self.weights(dets[s], logits[s])
             if self.correlated:
                 weights = self._second_pass_weights(syndrome, weights)
-            matching = pymatching.Matching.from_check_matrix(self._check, weights=weights, faults_matrix=self._faults)
-            out[s] = matching.decode(syndrome).astype(bool)
+            out[s] = self._matching(weights).decode(syndrome).astype(bool)
         return out
+
+    def _matching(self, weights: np.ndarray) -> pymatching.Matching:
+        """A PyMatching graph with these weights, built from this thread's own copy of the matrices
+        (``from_check_matrix`` edits the matrix it is given in place, so threads must not share one)."""
+        if not hasattr(self._local, "check"):
+            self._local.check, self._local.faults = self._check.copy(), self._faults.copy()
+        return pymatching.Matching.from_check_matrix(self._local.check, weights=weights, faults_matrix=self._local.faults)
 
     def _second_pass_weights(self, syndrome: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The weights after a first matching: the partners of its edges get their conditional weights."""
-        first = pymatching.Matching.from_check_matrix(self._check, weights=weights, faults_matrix=self._faults)
+        first = self._matching(weights)
         index = self.graph.edge_index
         used = [index[(int(min(a, b)), int(max(a, b))) if b != BOUNDARY else (int(a), BOUNDARY)]
                 for a, b in first.decode_to_edges_array(syndrome)]

@@ -30,6 +30,12 @@ def test_ler_json_decodes_the_same_shots_with_each_decoder():
         assert r["ler_shot"] == r["errors"] / 300
     assert rows[0]["density_residual"] is None and rows[2]["density_residual"] < rows[2]["density_in"]
     assert len({r["density_in"] for r in rows}) == 1  # the same shots
+    errors = {r["decoder"]: r["errors"] for r in rows}
+    for r in rows[2:]:  # paired counts: the difference of the discordant shots is the difference of the errors
+        assert r["paired_reference"] == ("pymatching-correlated" if r["decoder"].endswith("-correlated") else "pymatching")
+        assert r["only_this_fails"] - r["only_reference_fails"] == errors[r["decoder"]] - errors[r["paired_reference"]]
+        assert 0 < r["paired_p_value"] <= 1
+    assert "paired_reference" not in rows[0] and "paired_reference" not in rows[1]
 
 
 def test_ler_is_reproducible_with_a_seed():

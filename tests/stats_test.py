@@ -24,3 +24,12 @@ def test_stats_add_and_refuse_mixed_sizes():
     assert (a + a).density_in == 0.2 and (a + a).seconds == 2.0
     with pytest.raises(ValueError, match="detectors"):
         a + qec.DecodeStats(shots=1, detectors=11)
+
+
+def test_paired_sign_test_is_the_exact_binomial_tail():
+    # 1 discordant shot of 10 in one direction: 2 * (1 + 10) / 2**10.
+    assert qec.paired_sign_test(1, 9) == pytest.approx(22 / 1024)
+    assert qec.paired_sign_test(9, 1) == qec.paired_sign_test(1, 9)
+    assert qec.paired_sign_test(0, 0) == 1.0 and qec.paired_sign_test(7, 7) == 1.0
+    with pytest.raises(ValueError):
+        qec.paired_sign_test(-1, 3)

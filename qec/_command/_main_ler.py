@@ -14,6 +14,13 @@ DECODERS = ("pymatching", "pymatching-correlated", "pipeline", "pipeline-correla
 PIPELINES = {"pipeline": False, "pipeline-correlated": True, "pipeline-reweighted": "reweighted",
              "pipeline-reweighted-correlated": "reweighted-correlated"}
 
+
+def paired_reference(name: str) -> str | None:
+    """The matcher alone that a decoder is compared with on paired shots (None for the matchers themselves)."""
+    if name in ("pymatching", "pymatching-correlated"):
+        return None
+    return "pymatching-correlated" if name.endswith("-correlated") else "pymatching"
+
 EXAMPLES = """examples:
   qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 \\
       --decoders pymatching,pymatching-correlated,pipeline,pipeline-correlated --json
@@ -60,7 +67,7 @@ def run(args) -> list[dict]:
     from qec._decoder import Decoder
     from qec._graph import DecodingGraph
     from qec._matching import Matcher
-    from qec._stats import DecodeStats, binomial_interval, ler_per_round
+    from qec._stats import DecodeStats, binomial_interval, ler_per_round, paired_sign_test
 
     decoders = [name.strip() for name in args.decoders.split(",") if name.strip()]
     unknown = [name for name in decoders if name not in DECODERS]
@@ -90,6 +97,8 @@ def run(args) -> list[dict]:
         raise SystemExit(f"qec ler: {e}")
     sampler = circuit.compile_detector_sampler(seed=args.seed)
     errors = {name: 0 for name in decoders}
+    # Paired counts against each decoder's reference matcher: (shots only it fails, shots only the reference fails).
+    discordant = {name: [0, 0] for name in decoders if paired_reference(name) in decoders}
     stats = {name: DecodeStats() for name in decoders}
     chunk = 5_000
     from tqdm import tqdm
@@ -100,6 +109,7 @@ def run(args) -> list[dict]:
         dets, obs = sampler.sample(n, separate_observables=True)
         events = int(dets.sum())
         predecoded = None
+        failed = {}
         for name in decoders:
             correlated = name.endswith("-correlated")
             if name.endswith("-stream"):
@@ -128,8 +138,13 @@ def run(args) -> list[dict]:
                 prediction = matcher.decode_batch(dets, correlated=correlated)
                 s = DecodeStats(shots=n, detectors=graph.num_detectors, events_in=events, events_residual=events,
                                 seconds_matching=time.perf_counter() - t0)
-            errors[name] += int(np.any(prediction != obs, axis=1).sum())
+            failed[name] = np.any(prediction != obs, axis=1)
+            errors[name] += int(failed[name].sum())
             stats[name] = stats[name] + s
+        for name, counts in discordant.items():
+            reference = failed[paired_reference(name)]
+            counts[0] += int((failed[name] & ~reference).sum())
+            counts[1] += int((reference & ~failed[name]).sum())
         done += n
         bar.update(n)
     bar.close()
@@ -150,6 +165,9 @@ def run(args) -> list[dict]:
             "density_residual": s.density_residual if name in PIPELINES else None,
             "model": (piped.predecoder.metadata.get("name", args.model) if name.startswith("pipeline") else None),
             "seed": args.seed, "decoder_dem": args.decoder_dem,
+            **({"paired_reference": paired_reference(name), "only_this_fails": discordant[name][0],
+                "only_reference_fails": discordant[name][1], "paired_p_value": paired_sign_test(*discordant[name])}
+               if name in discordant else {}),
             **({"commit_rounds": args.commit_rounds, "buffer_rounds": args.buffer_rounds} if name.endswith("-stream") else {}),
         })
     return rows
@@ -163,9 +181,13 @@ def print_rows(rows: list[dict], *, as_json: bool) -> None:
     first = rows[0]
     print(f"rotated surface code, memory {first['basis'].upper()}, d={first['distance']}, "
           f"{first['rounds']} rounds, noise {first['noise']}, {first['shots']} shots (the same shots for every decoder)")
-    print(f"{'decoder':<22} {'errors':>7} {'LER/shot (95% CI)':>30} {'LER/round':>10} {'density':>17} {'µs/round':>9}")
+    print(f"{'decoder':<30} {'errors':>7} {'LER/shot (95% CI)':>30} {'LER/round':>10} {'density':>17} {'µs/round':>9}"
+          f"  {'paired: only this / only ref (p)':<34}")
     for r in rows:
         ci = f"{r['ler_shot']:.2e} [{r['ler_shot_low']:.1e},{r['ler_shot_high']:.1e}]"
         density = (f"{r['density_in']:.4f}" if r["density_residual"] is None
                    else f"{r['density_in']:.4f}→{r['density_residual']:.4f}")
-        print(f"{r['decoder']:<22} {r['errors']:>7} {ci:>30} {r['ler_round']:>10.2e} {density:>17} {r['us_per_round']:>9.1f}")
+        paired = (f"{r['only_this_fails']} / {r['only_reference_fails']} vs {r['paired_reference']} "
+                  f"(p={r['paired_p_value']:.2g})" if "paired_reference" in r else "")
+        print(f"{r['decoder']:<30} {r['errors']:>7} {ci:>30} {r['ler_round']:>10.2e} {density:>17} {r['us_per_round']:>9.1f}"
+              f"  {paired}")
