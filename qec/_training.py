@@ -75,6 +75,8 @@ class TrainConfig:
     # system
     device: str = "auto"                # 'cpu', 'cuda' or 'auto'
     threads: int = 0                    # torch CPU threads (0 = torch's default)
+    label_workers: int = 0              # processes computing teacher labels in parallel (0 = in this process);
+                                        # the labels, hence the run, are the same either way
     progress: bool = True
 
     @staticmethod
@@ -130,8 +132,10 @@ def _coerce(key, value, kind):
 class _Task:
     """One (basis, noise) training volume: its graph, sampler and grid tables."""
 
-    def __init__(self, cfg: TrainConfig, graph: DecodingGraph, predecoder: PreDecoder, device, seed: int):
+    def __init__(self, cfg: TrainConfig, graph: DecodingGraph, predecoder: PreDecoder, device, seed: int,
+                 label_pool: "_TeacherPool | None" = None, index: int = 0):
         self.graph = graph
+        self.label_pool, self.index = label_pool, index
         use_torch = cfg.sampler == "torch" or (cfg.sampler == "auto" and device.type == "cuda")
         self.sampler = (TorchSampler(self.graph, device=device, seed=seed) if use_torch
                         else StimSampler(self.graph, seed=seed))
@@ -150,7 +154,9 @@ class _Task:
         else:
             edge_mask = self.bound.eligible(dets)
         if labels == "teacher":
-            edges = torch.as_tensor(teacher_labels(self.graph, self.teacher, _numpy(sample.dets)), device=device)
+            dets_np = _numpy(sample.dets)
+            edges = torch.as_tensor(self.label_pool.labels(self.index, dets_np) if self.label_pool is not None
+                                    else teacher_labels(self.graph, self.teacher, dets_np), device=device)
         elif labels == "equivalence":
             fired, candidates = edges.cpu().numpy(), edge_mask.cpu().numpy()
             equivalent, known = equivalence_labels(self.graph, fired, candidates)
@@ -161,6 +167,44 @@ class _Task:
         mask = torch.zeros((size, self.bound.num_outputs), device=device)
         mask[:, self.bound.edge_flat] = edge_mask.float()
         return self.bound.encode(dets), target, mask
+
+
+class _TeacherPool:
+    """Worker processes that compute teacher labels (correlated matching, CPU-bound) for slices of a batch,
+    so that a GPU is not held up by one CPU core. Each worker builds every task's matcher once."""
+
+    def __init__(self, graphs: list[DecodingGraph], workers: int):
+        import concurrent.futures
+        import multiprocessing
+        self.workers = workers
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_teacher_worker, initargs=([str(g.dem) for g in graphs],))
+
+    def labels(self, index: int, dets: np.ndarray) -> np.ndarray:
+        """``bool (B, num_detectors)`` of task ``index`` → ``bool (B, num_edges)``, as :func:`teacher_labels`."""
+        parts = np.array_split(dets, min(self.workers, max(1, len(dets))))
+        return np.concatenate(list(self._pool.map(_teacher_job, [(index, part) for part in parts])))
+
+    def close(self) -> None:
+        self._pool.shutdown()
+
+
+_WORKER_TEACHERS: list = []
+
+
+def _init_teacher_worker(dems: list[str]) -> None:
+    import stim
+    torch.set_num_threads(1)
+    for text in dems:
+        graph = DecodingGraph.from_dem(stim.DetectorErrorModel(text))
+        _WORKER_TEACHERS.append((graph, pymatching.Matching.from_detector_error_model(graph.dem, enable_correlations=True)))
+
+
+def _teacher_job(job: tuple[int, np.ndarray]) -> np.ndarray:
+    index, dets = job
+    graph, matching = _WORKER_TEACHERS[index]
+    return teacher_labels(graph, matching, dets)
 
 
 def _numpy(array) -> np.ndarray:
@@ -289,7 +333,10 @@ def train(cfg: TrainConfig) -> PreDecoder:
         history = list(resume.get("metadata", {}).get("history", []))
         predecoder.threshold = resume["threshold"]
         _set_rng_state(resume["rng"])
-    tasks = [_Task(cfg, g, predecoder, device, seed=cfg.seed) for g in graphs]
+    if cfg.label_workers < 0:
+        raise ValueError(f"label_workers={cfg.label_workers}; expected >= 0")
+    label_pool = _TeacherPool(graphs, cfg.label_workers) if cfg.label_workers and cfg.labels == "teacher" else None
+    tasks = [_Task(cfg, g, predecoder, device, seed=cfg.seed, label_pool=label_pool, index=i) for i, g in enumerate(graphs)]
     eval_batch = StimSampler(eval_graph, seed=10_000 + cfg.seed).sample(cfg.eval_shots)
     eval_matcher = Matcher(eval_graph.dem)
     eval_base = int(np.any(eval_matcher.decode_batch(eval_batch.dets) != eval_batch.obs, axis=1).sum())
@@ -302,60 +349,64 @@ def train(cfg: TrainConfig) -> PreDecoder:
     start = time.time()
     bar = tqdm(total=cfg.steps, initial=step, disable=not (cfg.progress and main_process), desc="train", file=sys.stderr)
     loss_avg = None
-    while step < cfg.steps:
-        net.train()
-        for group in optimizer.param_groups:
-            group["lr"] = _lr_at(cfg, step)
-        # Each step's task and shots follow from (seed, step, rank) alone: a resumed run repeats an uninterrupted one.
-        step_seed = int(np.random.SeedSequence([cfg.seed, step] + ([rank] if rank else [])).generate_state(1)[0])
-        task = tasks[step_seed % len(tasks)]
-        x, target, mask = task.batch(cfg.batch_size, seed=step_seed, loss_on=cfg.loss_on, labels=cfg.labels)
-        logits = model(x).reshape(cfg.batch_size, -1)  # (B, C*T*H*W)
-        loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
-                * mask).sum() / mask.sum().clamp(min=1)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.grad_clip:
-            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
-        optimizer.step()
-        step += 1
-        loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
-        bar.update(1)
-        bar.set_postfix(loss=f"{loss_avg:.5f}")
-        out_of_time = bool((cfg.max_minutes and (time.time() - start) > cfg.max_minutes * 60)
-                           or (cfg.pause_at and step >= cfg.pause_at))
-        if world > 1 and cfg.max_minutes:  # every process must stop at the same step
-            flag = torch.tensor([float(out_of_time)], device=device)
-            torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
-            out_of_time = bool(flag.item())
-        if main_process and (step % cfg.eval_every == 0 or step == cfg.steps or out_of_time):
-            net.eval()
-            result = evaluate(predecoder, eval_graph, eval_batch.dets, eval_batch.obs, thresholds=thresholds,
-                              matcher=eval_matcher, device=device, baseline_errors=eval_base)
-            thr = result["best_threshold"]
-            errors, density = result["by_threshold"][thr]
-            predecoder.threshold = thr
-            # Lower is better: excess errors over PyMatching first, then the residual density.
-            metric = max(0, errors - eval_base) + density / result["density_in"]
-            table = " ".join(f"{t:g}:{e}/{d:.4f}" for t, (e, d) in result["by_threshold"].items())
-            tqdm.write(f"step {step} loss {loss_avg:.5f} | pymatching {eval_base} errors, density "
-                       f"{result['density_in']:.4f} | thr:errors/density {table} | best thr {thr:g} "
-                       f"({time.time() - start:.0f}s)", file=sys.stderr)
-            history.append({"step": step, "loss": loss_avg, "seconds": time.time() - start,
-                            "pymatching_errors": eval_base, "eval_shots": cfg.eval_shots,
-                            "density_in": result["density_in"], "best_threshold": thr,
-                            "by_threshold": {str(t): list(v) for t, v in result["by_threshold"].items()}})
-            predecoder.metadata.update(shots_seen=step * cfg.batch_size * world, steps=step, history=history,
-                                       receptive_field=net.config.receptive_field)
-            if metric < best_metric:
-                best_metric = metric
-                save(os.path.join(cfg.out_dir, "best.pt"))
-            save(ckpt_path)
-        if out_of_time and main_process:
-            tqdm.write(f"paused at step {step} (max_minutes={cfg.max_minutes}, pause_at={cfg.pause_at}); "
-                       "continue with --init_from=resume", file=sys.stderr)
-        if out_of_time:
-            break
+    try:
+        while step < cfg.steps:
+            net.train()
+            for group in optimizer.param_groups:
+                group["lr"] = _lr_at(cfg, step)
+            # Each step's task and shots follow from (seed, step, rank) alone: a resumed run repeats an uninterrupted one.
+            step_seed = int(np.random.SeedSequence([cfg.seed, step] + ([rank] if rank else [])).generate_state(1)[0])
+            task = tasks[step_seed % len(tasks)]
+            x, target, mask = task.batch(cfg.batch_size, seed=step_seed, loss_on=cfg.loss_on, labels=cfg.labels)
+            logits = model(x).reshape(cfg.batch_size, -1)  # (B, C*T*H*W)
+            loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
+                    * mask).sum() / mask.sum().clamp(min=1)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip:
+                torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+            optimizer.step()
+            step += 1
+            loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss_avg:.5f}")
+            out_of_time = bool((cfg.max_minutes and (time.time() - start) > cfg.max_minutes * 60)
+                               or (cfg.pause_at and step >= cfg.pause_at))
+            if world > 1 and cfg.max_minutes:  # every process must stop at the same step
+                flag = torch.tensor([float(out_of_time)], device=device)
+                torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+                out_of_time = bool(flag.item())
+            if main_process and (step % cfg.eval_every == 0 or step == cfg.steps or out_of_time):
+                net.eval()
+                result = evaluate(predecoder, eval_graph, eval_batch.dets, eval_batch.obs, thresholds=thresholds,
+                                  matcher=eval_matcher, device=device, baseline_errors=eval_base)
+                thr = result["best_threshold"]
+                errors, density = result["by_threshold"][thr]
+                predecoder.threshold = thr
+                # Lower is better: excess errors over PyMatching first, then the residual density.
+                metric = max(0, errors - eval_base) + density / result["density_in"]
+                table = " ".join(f"{t:g}:{e}/{d:.4f}" for t, (e, d) in result["by_threshold"].items())
+                tqdm.write(f"step {step} loss {loss_avg:.5f} | pymatching {eval_base} errors, density "
+                           f"{result['density_in']:.4f} | thr:errors/density {table} | best thr {thr:g} "
+                           f"({time.time() - start:.0f}s)", file=sys.stderr)
+                history.append({"step": step, "loss": loss_avg, "seconds": time.time() - start,
+                                "pymatching_errors": eval_base, "eval_shots": cfg.eval_shots,
+                                "density_in": result["density_in"], "best_threshold": thr,
+                                "by_threshold": {str(t): list(v) for t, v in result["by_threshold"].items()}})
+                predecoder.metadata.update(shots_seen=step * cfg.batch_size * world, steps=step, history=history,
+                                           receptive_field=net.config.receptive_field)
+                if metric < best_metric:
+                    best_metric = metric
+                    save(os.path.join(cfg.out_dir, "best.pt"))
+                save(ckpt_path)
+            if out_of_time and main_process:
+                tqdm.write(f"paused at step {step} (max_minutes={cfg.max_minutes}, pause_at={cfg.pause_at}); "
+                           "continue with --init_from=resume", file=sys.stderr)
+            if out_of_time:
+                break
+    finally:
+        if label_pool is not None:
+            label_pool.close()
     bar.close()
     if world > 1:
         torch.distributed.barrier()  # the main process has written its checkpoints

@@ -53,6 +53,16 @@ def test_resumed_training_equals_uninterrupted_training(tmp_path):
         torch.testing.assert_close(a[key], b[key])
 
 
+def test_label_workers_give_the_same_run(tmp_path):
+    # Two bases, so the workers must pick each task's own matcher.
+    qec.train(_config(tmp_path / "a", steps=6, eval_every=6, bases="x,z"))
+    qec.train(_config(tmp_path / "b", steps=6, eval_every=6, bases="x,z", label_workers=2))
+    a = torch.load(tmp_path / "a" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
+    b = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
+
+
 def test_config_rejects_unknown_keys_and_bad_types(tmp_path):
     with pytest.raises(ValueError, match="unknown config key 'widht'"):
         qec.TrainConfig.from_args(["--widht=3"])

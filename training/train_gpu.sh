@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Trains the default network on one GPU within 7 minutes of training time (the budget is 8 minutes on
+# one H100), then exports it with its card. The shots are sampled on the GPU (TorchSampler); the teacher labels
+# (correlated PyMatching, CPU-bound) come from 14 worker processes (label_workers), so the GPU is not held up by
+# one CPU core. Every step's shots follow from the seed and the step: a stopped run resumes with
+# --init_from=resume and repeats an uninterrupted one.
+#
+# On the device machine (torch is there; stim, pymatching and sinter travel as the cp312 wheels of
+# benchmarks/gpu_table.sh, in .whl/):
+#   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && \
+#     PYTHONPATH=/tmp/site:. bash training/train_gpu.sh $OUT
+# Dry run on a CPU (a few tiny steps, same code path):
+#   LER_SHOTS=200 PYTHONPATH=. bash training/train_gpu.sh /tmp/gpu_train_dry --device=cpu --steps=4 --batch_size=16 \
+#     --label_workers=2 --eval_every=2 --eval_shots=200 --max_minutes=1
+set -euo pipefail
+out=${1:-.}
+shift || true
+mkdir -p "$out"
+start=$(date +%s)
+python3 training/train.py --config training/configs/gpu.json --out_dir="$out/run" "$@" 2> >(tee "$out/train.log" >&2)
+seconds=$(( $(date +%s) - start ))
+echo "training wall time: $seconds s" | tee -a "$out/train.log"
+machine=$(python3 -c 'import torch; print(torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU (dry run)")')
+python3 training/export.py "$out/run/best.pt" "$out/gpu.pt" --name gpu --minutes "$(( (seconds + 59) / 60 ))" --machine "$machine"
+# The new model against PyMatching on paired shots (the same command as the default model's card row).
+python3 -m qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots "${LER_SHOTS:-20000}" --seed 9 \
+  --decoders pymatching,pymatching-correlated,pipeline,pipeline-correlated,pipeline-reweighted \
+  --model "$out/gpu.pt" --json --no-progress | tee "$out/ler.jsonl"
+python3 benchmarks/model_card.py "$out/gpu.pt" --ler "$out/ler.jsonl" --log "$out/train.log" \
+  --config training/configs/gpu.json --note "trained by training/train_gpu.sh on $machine" > "$out/gpu.md"
