@@ -37,6 +37,8 @@ def main():
     parser.add_argument("--seed", type=int, default=None, help="default: 2000 + d")
     parser.add_argument("--correlated", action="store_true")
     parser.add_argument("--oracle", action="store_true", help="also the teacher-posterior ceiling")
+    parser.add_argument("--average-with", default=None, metavar="MODEL",
+                        help="use the mean of the two models' logits (a two-model ensemble)")
     args = parser.parse_args()
     model = qec.PreDecoder.load(args.model)
     for d in map(int, args.distances.split(",")):
@@ -46,6 +48,9 @@ def main():
             dets = torch.as_tensor(batch.dets)
             bound = model.bind(graph)
             logits = torch.cat([bound.edge_logits(dets[i:i + 512]) for i in range(0, len(dets), 512)])
+            if args.average_with:
+                other = qec.PreDecoder.load(args.average_with).bind(graph)
+                logits = 0.5 * (logits + torch.cat([other.edge_logits(dets[i:i + 512]) for i in range(0, len(dets), 512)]))
             matcher = qec.Matcher(graph.dem)
             failed_reference = _failed(matcher.decode_batch(batch.dets, correlated=args.correlated), batch.obs)
             row = {"distance": d, "basis": basis, "noise": args.noise, "shots": args.shots,
