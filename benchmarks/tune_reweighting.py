@@ -21,6 +21,7 @@ import torch
 
 import qec
 from qec._labels import teacher_labels
+from qec._stats import discordant_counts
 
 
 def main():
@@ -95,8 +96,7 @@ class _AsymmetricMatcher(qec.PosteriorMatcher):
         self.negative_scale = negative_scale
 
     def weights(self, dets, logits):
-        active = np.append(dets, True)
-        judged = active[self._ends[:, 0]] & active[self._ends[:, 1]]
+        judged = self.judged(dets)
         w = self.prior_weights.copy()
         x = logits[judged].astype(np.float64)
         w[judged] = np.maximum(0.0, w[judged] - self.scale * np.maximum(x, 0) - self.negative_scale * np.minimum(x, 0))
@@ -115,7 +115,7 @@ def _failed(pred: np.ndarray, obs: np.ndarray) -> np.ndarray:
 
 
 def _paired(failed: np.ndarray, failed_reference: np.ndarray) -> dict:
-    only_this, only_reference = int((failed & ~failed_reference).sum()), int((failed_reference & ~failed).sum())
+    only_this, only_reference = discordant_counts(failed, failed_reference)
     return {"only_this_fails": only_this, "only_reference_fails": only_reference,
             "paired_p_value": qec.paired_sign_test(only_this, only_reference)}
 

@@ -69,10 +69,14 @@ class PosteriorMatcher:
         ends[ends < 0] = graph.num_detectors
         self._ends = ends
 
+    def judged(self, dets: np.ndarray) -> np.ndarray:
+        """``bool (num_detectors,)`` → ``bool (num_edges,)``: the edges all of whose detectors hold an event."""
+        active = np.append(dets, True)
+        return active[self._ends[:, 0]] & active[self._ends[:, 1]]
+
     def weights(self, dets: np.ndarray, logits: np.ndarray) -> np.ndarray:
         """``bool (num_detectors,)``, ``float (num_edges,)`` → the shot's edge weights ``float64 (num_edges,)``."""
-        active = np.append(dets, True)
-        judged = active[self._ends[:, 0]] & active[self._ends[:, 1]]
+        judged = self.judged(dets)
         w = self.prior_weights.copy()
         w[judged] = np.maximum(0.0, w[judged] - self.scale * logits[judged].astype(np.float64))
         return w

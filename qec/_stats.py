@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
+
 
 @dataclasses.dataclass(frozen=True)
 class DecodeStats:
@@ -89,6 +91,11 @@ def binomial_interval(errors: int, shots: int, *, z: float = 1.96) -> tuple[floa
     center = (p + z * z / (2 * shots)) / denom
     half = z * math.sqrt(p * (1 - p) / shots + z * z / (4 * shots * shots)) / denom
     return (max(0.0, center - half), min(1.0, center + half))
+
+
+def discordant_counts(failed_a: np.ndarray, failed_b: np.ndarray) -> tuple[int, int]:
+    """Paired shots, ``bool (num_shots,)`` failures of decoders A and B → (shots only A fails, shots only B fails)."""
+    return int((failed_a & ~failed_b).sum()), int((failed_b & ~failed_a).sum())
 
 
 def paired_sign_test(only_a: int, only_b: int) -> float:

@@ -67,7 +67,7 @@ def run(args) -> list[dict]:
     from qec._decoder import Decoder
     from qec._graph import DecodingGraph
     from qec._matching import Matcher
-    from qec._stats import DecodeStats, binomial_interval, ler_per_round, paired_sign_test
+    from qec._stats import DecodeStats, binomial_interval, discordant_counts, ler_per_round, paired_sign_test
 
     decoders = [name.strip() for name in args.decoders.split(",") if name.strip()]
     unknown = [name for name in decoders if name not in DECODERS]
@@ -142,9 +142,9 @@ def run(args) -> list[dict]:
             errors[name] += int(failed[name].sum())
             stats[name] = stats[name] + s
         for name, counts in discordant.items():
-            reference = failed[paired_reference(name)]
-            counts[0] += int((failed[name] & ~reference).sum())
-            counts[1] += int((reference & ~failed[name]).sum())
+            only_this, only_reference = discordant_counts(failed[name], failed[paired_reference(name)])
+            counts[0] += only_this
+            counts[1] += only_reference
         done += n
         bar.update(n)
     bar.close()
