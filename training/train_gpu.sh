@@ -9,6 +9,7 @@
 # benchmarks/gpu_table.sh, in .whl/):
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && \
 #     PYTHONPATH=/tmp/site:. bash training/train_gpu.sh $OUT
+# RUN_DIR puts the checkpoints elsewhere (default: $out/run).
 # Dry run on a CPU (a few tiny steps, same code path):
 #   LER_SHOTS=200 PYTHONPATH=. bash training/train_gpu.sh /tmp/gpu_train_dry --device=cpu --steps=4 --batch_size=16 \
 #     --label_workers=2 --eval_every=2 --eval_shots=200 --max_minutes=1
@@ -17,11 +18,11 @@ out=${1:-.}
 shift || true
 mkdir -p "$out"
 start=$(date +%s)
-python3 training/train.py --config training/configs/gpu.json --out_dir="$out/run" "$@" 2> >(tee "$out/train.log" >&2)
+python3 training/train.py --config training/configs/gpu.json --out_dir="${RUN_DIR:-$out/run}" "$@" 2> >(tee "$out/train.log" >&2)
 seconds=$(( $(date +%s) - start ))
 echo "training wall time: $seconds s" | tee -a "$out/train.log"
 machine=$(python3 -c 'import torch; print(torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU (dry run)")')
-python3 training/export.py "$out/run/best.pt" "$out/gpu.pt" --name gpu --minutes "$(( (seconds + 59) / 60 ))" --machine "$machine"
+python3 training/export.py "${RUN_DIR:-$out/run}/best.pt" "$out/gpu.pt" --name gpu --minutes "$(( (seconds + 59) / 60 ))" --machine "$machine"
 # The new model against PyMatching on paired shots (the same command as the default model's card row).
 python3 -m qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots "${LER_SHOTS:-20000}" --seed 9 \
   --decoders pymatching,pymatching-correlated,pipeline,pipeline-correlated,pipeline-reweighted \
