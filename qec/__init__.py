@@ -17,6 +17,7 @@ from qec._matching import Matcher
 from qec._network import NetworkConfig, PreDecoderNet
 from qec._noise_learning import EventStatistics, LearnedNoise, learn_noise, read_events
 from qec._predecoder import BoundPreDecoder, PreDecoder
+from qec._residual_matching import MatchingPool, ResidualMatching
 from qec._reweighting import PosteriorMatcher
 from qec._sampling import StimSampler, SyndromeBatch, TorchSampler
 from qec._sinter import CompiledSinterDecoder, SinterDecoder, sinter_decoders
@@ -26,8 +27,8 @@ from qec._training import TrainConfig, evaluate, train
 
 __all__ = [
     "BoundPreDecoder", "CompiledSinterDecoder", "DecodeStats", "Decoder", "DecodingGraph", "EventStatistics",
-    "LearnedNoise", "Matcher", "NetworkConfig", "NoiseModel", "PosteriorMatcher", "PreDecoder", "PreDecoderNet",
-    "SinterDecoder",
+    "LearnedNoise", "Matcher", "MatchingPool", "NetworkConfig", "NoiseModel", "PosteriorMatcher", "PreDecoder", "PreDecoderNet",
+    "ResidualMatching", "SinterDecoder",
     "StimSampler", "StreamDecoder", "SyndromeBatch", "TorchSampler", "TrainConfig", "binomial_interval", "blockwise",
     "evaluate", "generate_circuit", "learn_noise", "ler_per_round", "paired_sign_test", "qubit_factors_lognormal", "read_events",
     "scale_noise_per_qubit", "sinter_decoders", "train",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import os
-import queue
 import time
+import weakref
 
 import numpy as np
 import stim
@@ -15,6 +15,7 @@ from qec._graph import DecodingGraph
 from qec._matching import Matcher
 from qec._predecoder import REWEIGHTED_VARIANTS, PreDecoder
 from qec._reweighting import PosteriorMatcher
+from qec._residual_matching import MatchingPool, ResidualMatching
 from qec._stats import DecodeStats
 
 
@@ -35,9 +36,11 @@ class Decoder:
             Defaults to None.
         block: block-wise inference with blocks of interior ``(rounds, rows, cols)`` (None keeps
             an axis whole); the result equals whole-volume inference. Defaults to None.
-        matching_workers: threads that match each batch's residual while the network computes
-            the next batch (each thread has its own matcher). Defaults to 0 (match after the
-            network, in the calling thread). The predictions are the same either way.
+        matching_workers: worker processes that match the residual batches in parallel while the
+            network computes the next batch (:class:`qec.MatchingPool`; started on the first
+            call, a second or two; a script must guard its entry point with
+            ``if __name__ == "__main__":``). Defaults to 0 (match after the network, in the
+            calling thread). The predictions are the same either way.
         reweight: match on a graph reweighted shot by shot by the network's edge posteriors
             (:class:`qec.PosteriorMatcher`; two-pass correlated with ``correlated=True``) instead
             of the plain residual graph: more accurate, a few milliseconds of matching per shot at
@@ -73,16 +76,16 @@ class Decoder:
         self.batch_size = batch_size
         if matching_dem is not None and matching_dem.num_detectors != graph.num_detectors:
             raise ValueError(f"matching_dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
-        self.matcher = Matcher(graph.dem if matching_dem is None else matching_dem)
         self.predecoder = None if model is None else PreDecoder.load(model)
         self.reweight = bool(reweight)
         if self.reweight and self.predecoder is None:
             raise ValueError("reweight=True needs a model: the weights come from the network's logits")
-        self._matching_dem = matching_dem
-        self._posterior_matchers: dict[bool, PosteriorMatcher] = {}
-        # Matchers of the overlapped path's worker threads, kept between calls (building one takes
-        # 0.2 s at d = 31, 0.7 s correlated): a thread takes one, matches, and puts it back.
-        self._idle_matchers: queue.SimpleQueue[Matcher] = queue.SimpleQueue()
+        scales = ({} if self.predecoder is None else
+                  dict(reweight_scale=self.predecoder.reweight_scale,
+                       reweight_scale_correlated=self.predecoder.reweight_scale_correlated))
+        self._matching = ResidualMatching(graph, matching_dem=matching_dem, **scales)
+        self.matcher: Matcher = self._matching.matcher
+        self._pool: MatchingPool | None = None
         self._bound = (None if self.predecoder is None
                        else self.predecoder.bind(graph, device=self.device, block=block, compile=compile))
         self.last_stats = DecodeStats()
@@ -151,18 +154,23 @@ class Decoder:
         """The :class:`PosteriorMatcher` of the reweighted variants (built on first use)."""
         if self.predecoder is None:
             raise ValueError("reweighted matching needs a model: the weights come from the network's logits")
-        if correlated not in self._posterior_matchers:
-            scale = self.predecoder.reweight_scale_correlated if correlated else self.predecoder.reweight_scale
-            self._posterior_matchers[correlated] = PosteriorMatcher(
-                self.graph, scale=scale, correlated=correlated, matching_dem=self._matching_dem)
-        return self._posterior_matchers[correlated]
+        return self._matching.posterior_matcher(correlated=correlated)
 
-    def match_residual(self, parts: tuple, variant, *, matcher: Matcher | None = None) -> np.ndarray:
+    def match_residual(self, parts: tuple, variant) -> np.ndarray:
         """Matching's prediction for one variant's ``(residual, obs_flip, ...)`` (see
         :meth:`predecode_variants`), without the pre-decoder's flips: XOR them in for the pipeline's."""
         if variant in REWEIGHTED_VARIANTS:
-            return self.posterior_matcher(correlated=variant == "reweighted-correlated").decode_batch(parts[0], parts[2])
-        return (matcher or self.matcher).decode_batch(parts[0], correlated=variant)
+            self.posterior_matcher(correlated=variant == "reweighted-correlated")  # a clear error without a model
+        return self._matching.match(parts, variant)
+
+    def matching_pool(self) -> MatchingPool:
+        """The worker processes of ``matching_workers`` (started on first use, stopped with the decoder)."""
+        if self._pool is None:
+            if not self.matching_workers:
+                raise ValueError("this decoder has matching_workers=0")
+            self._pool = MatchingPool(self._matching, self.matching_workers)
+            weakref.finalize(self, self._pool.close)
+        return self._pool
 
     def _concat(self, parts: list, variant) -> tuple:
         """Joins per-batch tuples; no batches gives empty arrays of the right widths."""
@@ -235,29 +243,17 @@ class Decoder:
         return (predictions, residual) if return_residual else predictions
 
     def _decode_overlapped(self, shots: torch.Tensor, variant):
-        """Network on batch k + 1 while worker threads match batch k; the stats count the overlap once."""
-        import concurrent.futures
-
-        def match(parts):
-            try:
-                matcher = self._idle_matchers.get_nowait()
-            except queue.Empty:
-                matcher = Matcher(self.matcher.dem)
-            try:
-                return self.match_residual(parts, variant, matcher=matcher)
-            finally:
-                self._idle_matchers.put(matcher)
-
+        """Network on batch k + 1 while worker processes match batch k; the stats count the overlap once."""
+        pool = self.matching_pool()
         t0 = time.perf_counter()
         network_seconds, chunks, futures = 0.0, [], []
-        with concurrent.futures.ThreadPoolExecutor(max_workers=self.matching_workers) as pool:
+        t = time.perf_counter()
+        for chunk in self._predecode_chunks(shots, (variant,)):
+            network_seconds += time.perf_counter() - t
+            chunks.append(chunk[variant])
+            futures.append(pool.submit(chunk[variant], variant))
             t = time.perf_counter()
-            for chunk in self._predecode_chunks(shots, (variant,)):
-                network_seconds += time.perf_counter() - t
-                chunks.append(chunk[variant])
-                futures.append(pool.submit(match, chunk[variant]))
-                t = time.perf_counter()
-            matched = [f.result() for f in futures]
+        matched = [f.result() for f in futures]
         t2 = time.perf_counter()
         residual, flips = self._concat(chunks, variant)[:2]
         predictions = (np.concatenate(matched) if matched else np.zeros_like(flips)) ^ flips

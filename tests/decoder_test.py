@@ -98,5 +98,6 @@ def test_overlapped_matching_gives_the_same_predictions(experiment):
         assert residual.shape == dets.shape
     stats = overlapped.last_stats
     assert stats.shots == 1000 and stats.seconds_predecoder > 0 and stats.seconds_matching >= 0
-    # The worker threads' matchers outlive a call: two calls built no more than one per thread.
-    assert 1 <= overlapped._idle_matchers.qsize() <= 2
+    pool = overlapped.matching_pool()
+    overlapped.decode_batch(dets[:10])
+    assert overlapped.matching_pool() is pool  # the worker processes outlive a call
