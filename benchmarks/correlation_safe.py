@@ -25,7 +25,7 @@ def main():
     bound = qec.PreDecoder.load(args.model).bind(graph)
     dets, obs = circuit.compile_detector_sampler(seed=args.seed).sample(args.shots, separate_observables=True)
     dets_t = torch.as_tensor(dets)
-    logits = torch.cat([bound.edge_logits(dets_t[i:i + 500]) for i in range(0, len(dets), 500)])
+    logits = bound.edge_logits(dets_t, batch_size=500)
     matcher = qec.Matcher(graph.dem)
     print("pymatching", int(np.any(matcher.decode_batch(dets) != obs, axis=1).sum()),
           "correlated", int(np.any(matcher.decode_batch(dets, correlated=True) != obs, axis=1).sum()))

@@ -48,10 +48,10 @@ def main():
             batch = qec.StimSampler(graph, seed=2000 + d if args.seed is None else args.seed).sample(args.shots)
             dets = torch.as_tensor(batch.dets)
             bound = model.bind(graph)
-            logits = torch.cat([bound.edge_logits(dets[i:i + 512]) for i in range(0, len(dets), 512)])
+            logits = bound.edge_logits(dets, batch_size=512)
             if args.average_with:
                 other = qec.PreDecoder.load(args.average_with).bind(graph)
-                logits = 0.5 * (logits + torch.cat([other.edge_logits(dets[i:i + 512]) for i in range(0, len(dets), 512)]))
+                logits = 0.5 * (logits + other.edge_logits(dets, batch_size=512))
             matcher = qec.Matcher(graph.dem)
             failed_reference = _failed(matcher.decode_batch(batch.dets, correlated=args.correlated), batch.obs)
             row = {"distance": d, "basis": basis, "noise": args.noise, "shots": args.shots,

@@ -193,12 +193,15 @@ class BoundPreDecoder:
         events = events.view(B, 1, T, H, W)
         return torch.cat([events, self._static.expand(B, -1, -1, -1, -1)], dim=1)  # (B, 3, T, H, W)
 
-    def edge_logits(self, dets: torch.Tensor) -> torch.Tensor:
+    def edge_logits(self, dets: torch.Tensor, *, batch_size: int | None = None) -> torch.Tensor:
         """``bool (B, num_detectors)`` → ``float32 (B, num_edges)`` logits (no gradient).
 
-        The input goes in channels-last 3D layout, the one GPU convolution kernels prefer (the
-        same logits within float rounding; on this project's CPU it neither helps nor hurts).
+        With ``batch_size``, the network sees that many shots at a time (bounded memory; the same
+        logits). The input goes in channels-last 3D layout, the one GPU convolution kernels prefer
+        (the same logits within float rounding; on this project's CPU it neither helps nor hurts).
         """
+        if batch_size is not None and len(dets) > batch_size:
+            return torch.cat([self.edge_logits(dets[i:i + batch_size]) for i in range(0, len(dets), batch_size)])
         x = self.encode(dets).contiguous(memory_format=torch.channels_last_3d)
         with torch.no_grad(), _autocast(self.device):
             if self.block is None:

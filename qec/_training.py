@@ -239,7 +239,7 @@ def evaluate(predecoder: PreDecoder, graph: DecodingGraph, dets: np.ndarray, obs
         baseline_errors = int(np.any(matcher.decode_batch(dets) != obs, axis=1).sum())
     bound = predecoder.bind(graph, device=device)
     dets_t = torch.as_tensor(dets, device=device)
-    logits = torch.cat([bound.edge_logits(dets_t[i:i + 512]) for i in range(0, len(dets), 512)])
+    logits = bound.edge_logits(dets_t, batch_size=512)
     results = {}
     for thr in thresholds:
         residual, flip = bound.apply(bound.decide(logits, dets_t, threshold=thr), dets_t)

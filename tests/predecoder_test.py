@@ -36,6 +36,7 @@ def test_edge_logits_address_the_network_output(graph_d5, tiny_predecoder):
     c = torch.as_tensor(tiny_predecoder.classes.index(graph_d5.classes[graph_d5.edge_classes[10]]))
     t, y, x = graph_d5.edge_anchors[10]
     torch.testing.assert_close(logits[:, 10], out[:, c, t, y, x].detach())
+    torch.testing.assert_close(bound.edge_logits(dets, batch_size=3), logits)  # in chunks of 3 and 1 shots
     # The input grid carries the events where the detectors are.
     x_in = bound.encode(dets)
     v = graph_d5.detector_voxels
