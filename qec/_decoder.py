@@ -245,9 +245,8 @@ class Decoder:
     def _decode_overlapped(self, shots: torch.Tensor, variant):
         """Network on batch k + 1 while worker processes match batch k; the stats count the overlap once."""
         pool = self.matching_pool()
-        t0 = time.perf_counter()
+        t0 = t = time.perf_counter()
         network_seconds, chunks, futures = 0.0, [], []
-        t = time.perf_counter()
         for chunk in self._predecode_chunks(shots, (variant,)):
             network_seconds += time.perf_counter() - t
             chunks.append(chunk[variant])
