@@ -34,8 +34,9 @@ class PreDecoder:
 
     Reweighted matching (``qec.Decoder(..., reweight=True)``) commits the edges above
     ``threshold_reweighted`` (infinite: none) and matches the rest on a graph whose judged edges
-    move by ``reweight_scale`` times their logits (``reweight_scale_correlated`` for two-pass
-    correlated matching; see :class:`qec.PosteriorMatcher`).
+    move by ``reweight_scale`` times their logits; its two-pass correlated form commits above
+    ``threshold_reweighted_correlated`` (correlation-safe commits) and moves weights by
+    ``reweight_scale_correlated`` (see :class:`qec.PosteriorMatcher`).
 
     Examples:
         >>> import qec
@@ -48,7 +49,7 @@ class PreDecoder:
     def __init__(self, net: PreDecoderNet, *, classes: list, threshold: float = 0.0, policy: str = "mutual",
                  threshold_correlated: float | None = None, reweight_scale: float = 0.25,
                  reweight_scale_correlated: float = 0.1, threshold_reweighted: float = float("inf"),
-                 metadata: dict | None = None):
+                 threshold_reweighted_correlated: float | None = None, metadata: dict | None = None):
         if policy not in POLICIES:
             raise ValueError(f"policy {policy!r} is unknown; expected one of {POLICIES}")
         if len(classes) != net.config.num_classes:
@@ -61,6 +62,8 @@ class PreDecoder:
         self.reweight_scale = float(reweight_scale)
         self.reweight_scale_correlated = float(reweight_scale_correlated)
         self.threshold_reweighted = float(threshold_reweighted)
+        self.threshold_reweighted_correlated = (self.threshold_reweighted if threshold_reweighted_correlated is None
+                                                else float(threshold_reweighted_correlated))
         self.policy = policy
         self.metadata = dict(metadata or {})
 
@@ -102,7 +105,9 @@ class PreDecoder:
                           threshold_correlated=ckpt.get("threshold_correlated"),
                           reweight_scale=ckpt.get("reweight_scale", 0.25),
                           reweight_scale_correlated=ckpt.get("reweight_scale_correlated", 0.1),
-                          threshold_reweighted=ckpt.get("threshold_reweighted", float("inf")), metadata=ckpt.get("metadata"))
+                          threshold_reweighted=ckpt.get("threshold_reweighted", float("inf")),
+                          threshold_reweighted_correlated=ckpt.get("threshold_reweighted_correlated"),
+                          metadata=ckpt.get("metadata"))
 
     def checkpoint(self, **extra: Any) -> dict:
         """The dict :meth:`from_checkpoint` reads; ``extra`` keys (optimizer, config, ...) ride along."""
@@ -111,6 +116,7 @@ class PreDecoder:
                 "threshold": self.threshold, "threshold_correlated": self.threshold_correlated,
                 "reweight_scale": self.reweight_scale, "reweight_scale_correlated": self.reweight_scale_correlated,
                 "threshold_reweighted": self.threshold_reweighted,
+                "threshold_reweighted_correlated": self.threshold_reweighted_correlated,
                 "policy": self.policy, "metadata": self.metadata,
                 "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}, **extra}
 
@@ -279,17 +285,18 @@ class BoundPreDecoder:
         The logits are computed once. ``False``: the plain decisions (for uncorrelated matching);
         ``True``: the correlated threshold and :meth:`correlation_safe` (for correlated matching);
         ``"reweighted"``: the decisions above ``threshold_reweighted``, and the logits as a third
-        element (for :class:`qec.PosteriorMatcher`); ``"reweighted-correlated"``: the same made
-        correlation-safe.
+        element (for :class:`qec.PosteriorMatcher`); ``"reweighted-correlated"``: the decisions
+        above ``threshold_reweighted_correlated`` made correlation-safe, and the logits.
         """
         logits = self.edge_logits(dets)
         out = {}
         for variant in variants:
-            if variant in REWEIGHTED_VARIANTS:
+            if variant == "reweighted":
                 chosen = self.decide(logits, dets, threshold=self.predecoder.threshold_reweighted)
-                if variant == "reweighted-correlated":
-                    chosen = self.correlation_safe(chosen, dets)
                 out[variant] = (*self.apply(chosen, dets), logits)
+            elif variant == "reweighted-correlated":
+                chosen = self.decide(logits, dets, threshold=self.predecoder.threshold_reweighted_correlated)
+                out[variant] = (*self.apply(self.correlation_safe(chosen, dets), dets), logits)
             elif variant is True:
                 chosen = self.correlation_safe(self.decide(logits, dets, threshold=self.predecoder.threshold_correlated), dets)
                 out[variant] = self.apply(chosen, dets)

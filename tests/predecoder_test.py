@@ -121,6 +121,17 @@ def test_the_correlated_variant_uses_its_own_threshold(graph_d5, tiny_predecoder
     assert qec.PreDecoder.from_checkpoint(tmp_path / "m.pt").threshold_correlated == 50.0
 
 
+def test_the_reweighted_variants_use_their_own_thresholds(graph_d5, tiny_predecoder, tmp_path):
+    tiny_predecoder.threshold_reweighted, tiny_predecoder.threshold_reweighted_correlated = -10.0, float("inf")
+    bound = tiny_predecoder.bind(graph_d5)
+    dets = torch.as_tensor(qec.StimSampler(graph_d5, seed=9).sample(50).dets)
+    out = bound.run(dets, variants=("reweighted", "reweighted-correlated"))
+    assert out["reweighted"][0].sum() < dets.sum() and torch.equal(out["reweighted-correlated"][0], dets)
+    tiny_predecoder.save(tmp_path / "m.pt")
+    loaded = qec.PreDecoder.from_checkpoint(tmp_path / "m.pt")
+    assert (loaded.threshold_reweighted, loaded.threshold_reweighted_correlated) == (-10.0, float("inf"))
+
+
 def test_every_shipped_model_loads_with_its_card():
     import pathlib
     for name in qec._predecoder.SHIPPED_MODELS:

@@ -27,6 +27,8 @@ if __name__ == "__main__":
                         help="logit scale for two-pass correlated reweighted matching")
     parser.add_argument("--threshold-reweighted", type=float, default=None,
                         help="hard-commit threshold before reweighted matching ('inf': commit nothing)")
+    parser.add_argument("--threshold-reweighted-correlated", type=float, default=None,
+                        help="hard-commit threshold before two-pass correlated reweighted matching")
     args = parser.parse_args()
     ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
     predecoder = qec.PreDecoder.from_checkpoint(args.checkpoint)
@@ -40,6 +42,8 @@ if __name__ == "__main__":
         predecoder.reweight_scale_correlated = args.reweight_scale_correlated
     if args.threshold_reweighted is not None:
         predecoder.threshold_reweighted = args.threshold_reweighted
+    if args.threshold_reweighted_correlated is not None:
+        predecoder.threshold_reweighted_correlated = args.threshold_reweighted_correlated
     predecoder.metadata.update(name=args.name, train_minutes=args.minutes, machine=args.machine,
                                qec_version=qec.__version__)
     predecoder.save(args.out, train_config=ckpt.get("train_config"), step=ckpt.get("step"))
