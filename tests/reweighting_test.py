@@ -61,7 +61,7 @@ def test_prior_weights_come_from_a_given_dem(experiment):
 def test_reweighted_decoder_is_flips_xor_posterior_matching(experiment, tiny_predecoder):
     graph, dets, _, _ = experiment
     tiny_predecoder.threshold_reweighted, tiny_predecoder.reweight_scale = 0.0, 0.3
-    tiny_predecoder.reweight_scale_correlated = 0.1
+    tiny_predecoder.threshold_reweighted_correlated, tiny_predecoder.reweight_scale_correlated = 0.0, 0.1
     decoder = qec.Decoder(graph, model=tiny_predecoder, device="cpu", reweight=True, batch_size=256)
     predictions, residual = decoder.decode_batch(dets[:300], return_residual=True)
     logits = tiny_predecoder.bind(graph).edge_logits(torch.as_tensor(dets[:300]))
