@@ -19,6 +19,9 @@ if __name__ == "__main__":
     parser.add_argument("--minutes", type=float, required=True, help="wall time of the training run")
     parser.add_argument("--machine", required=True)
     parser.add_argument("--threshold", type=float, default=None, help="override the tuned threshold")
+    parser.add_argument("--decision-settings-from", default=None, metavar="MODEL",
+                        help="take every decision setting but the threshold from this model (e.g. 'default'); "
+                             "the flags below override it")
     parser.add_argument("--threshold-correlated", type=float, default=None,
                         help="threshold for correlated residual matching (default: the checkpoint's)")
     parser.add_argument("--reweight-scale", type=float, default=None,
@@ -34,6 +37,11 @@ if __name__ == "__main__":
     predecoder = qec.PreDecoder.from_checkpoint(args.checkpoint)
     if args.threshold is not None:
         predecoder.threshold = args.threshold
+    if args.decision_settings_from is not None:
+        source = qec.PreDecoder.load(args.decision_settings_from)
+        for name in ("threshold_correlated", "reweight_scale", "reweight_scale_correlated", "threshold_reweighted",
+                     "threshold_reweighted_correlated"):
+            setattr(predecoder, name, getattr(source, name))
     if args.threshold_correlated is not None:
         predecoder.threshold_correlated = args.threshold_correlated
     if args.reweight_scale is not None:

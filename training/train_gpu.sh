@@ -25,8 +25,7 @@ machine=$(python3 -c 'import torch; print(torch.cuda.get_device_name() if torch.
 # The decision settings other than the trained threshold are the shipped default's (same network, same training noise);
 # re-tune them with benchmarks/tune_threshold.py and benchmarks/tune_reweighting.py before shipping.
 python3 training/export.py "${RUN_DIR:-$out/run}/best.pt" "$out/gpu.pt" --name gpu --minutes "$(( (seconds + 59) / 60 ))" \
-  --machine "$machine" --threshold-correlated 8 --threshold-reweighted 6 --threshold-reweighted-correlated inf \
-  --reweight-scale 0.25 --reweight-scale-correlated 0.1
+  --machine "$machine" --decision-settings-from models/default.pt
 # The new model against PyMatching on paired shots (the same command as the default model's card row).
 python3 -m qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots "${LER_SHOTS:-20000}" --seed 9 \
   --decoders pymatching,pymatching-correlated,pipeline,pipeline-correlated,pipeline-reweighted \
