@@ -27,6 +27,11 @@ from qec._sampling import StimSampler, TorchSampler
 ARCHITECTURE_KEYS = ("width", "depth", "kernel")
 
 
+def _key(default, help: str):
+    """A TrainConfig field: its default and the one line ``--help`` prints for it."""
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """Every training setting, with its default. The resolved config is printed and checkpointed.
@@ -38,46 +43,48 @@ class TrainConfig:
     """
 
     # I/O
-    out_dir: str = "runs/default"       # checkpoints go to out_dir/ckpt.pt (latest) and best.pt
-    init_from: str = "scratch"          # 'scratch' or 'resume' (from out_dir/ckpt.pt)
-    seed: int = 0
-    # data: training volumes are distance x distance x rounds, noise drawn per batch from the list
-    distance: int = 7
-    rounds: int = 7
-    bases: str = "x,z"
-    noise: str = "uniform:0.004,uniform:0.006,uniform:0.008"
-    train_dem: str = ""                 # a DEM file (e.g. from `qec learn-noise`) to sample from instead of the
-                                        # circuits above: training from hardware statistics with no noise model
-    sampler: str = "auto"               # 'stim' (CPU), 'torch' (on the training device) or 'auto'
+    out_dir: str = _key("runs/default", "checkpoints go to out_dir/ckpt.pt (latest) and out_dir/best.pt")
+    init_from: str = _key("scratch", "'scratch', or 'resume' from out_dir/ckpt.pt")
+    seed: int = _key(0, "every step's shots follow from (seed, step): a resumed run repeats an uninterrupted one")
+    # data
+    distance: int = _key(7, "code distance of the training volumes")
+    rounds: int = _key(7, "rounds of the training volumes")
+    bases: str = _key("x,z", "memory bases to train on, comma-separated")
+    noise: str = _key("uniform:0.004,uniform:0.006,uniform:0.008",
+                      "noise models (as in `qec ler --noise`), comma-separated; one is drawn per batch")
+    train_dem: str = _key("", "a DEM file (e.g. from `qec learn-noise`) to sample from instead of the circuits "
+                              "above: training from hardware statistics with no noise model")
+    sampler: str = _key("auto", "'stim' (CPU), 'torch' (on the training device) or 'auto'")
     # model
-    width: int = 32
-    depth: int = 4
-    kernel: int = 3
-    policy: str = "mutual"
-    loss_on: str = "eligible"           # 'eligible': only edges whose detectors all hold events (what 'mutual' can apply); 'all'
-    labels: str = "teacher"             # 'teacher': the edges correlated matching chooses; 'equivalence': the
-                                        # true errors join the edge's events; 'fired' (see qec._labels)
+    width: int = _key(32, "channels of every hidden Conv3d layer")
+    depth: int = _key(4, "number of Conv3d layers before the 1x1x1 head")
+    kernel: int = _key(3, "Conv3d kernel size; receptive field = depth * (kernel - 1) + 1")
+    policy: str = _key("mutual", "decision policy stored with the model (see qec.PreDecoder)")
+    loss_on: str = _key("eligible", "'eligible': only edges whose detectors all hold events (what 'mutual' can "
+                                    "apply); 'all'")
+    labels: str = _key("teacher", "'teacher': the edges correlated matching chooses; 'equivalence': the true "
+                                  "errors join the edge's events; 'fired' (see qec._labels)")
     # optimisation
-    steps: int = 2000
-    batch_size: int = 128
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
-    warmup_steps: int = 100
-    grad_clip: float = 1.0
-    max_minutes: float = 0.0            # stop early after this wall time (0 = no limit); the run stays resumable
-    pause_at: int = 0                   # stop at this step (0 = never), e.g. to split a run; resume continues it
+    steps: int = _key(2000, "total optimizer steps (the cosine schedule ends here)")
+    batch_size: int = _key(128, "shots per step")
+    lr: float = _key(2e-3, "peak AdamW learning rate")
+    weight_decay: float = _key(1e-4, "AdamW weight decay")
+    warmup_steps: int = _key(100, "linear warm-up steps")
+    grad_clip: float = _key(1.0, "gradient-norm clip (0 = none)")
+    max_minutes: float = _key(0.0, "stop after this wall time (0 = no limit); the run stays resumable")
+    pause_at: int = _key(0, "stop at this step (0 = never), e.g. to split a run; resume continues it")
     # validation: LER against PyMatching on fixed shots; tunes the decision threshold
-    eval_every: int = 250
-    eval_shots: int = 4000
-    eval_distance: int = 7
-    eval_noise: str = "uniform:0.006"
-    eval_thresholds: str = "-2,-1,0,1,2,3,4"
+    eval_every: int = _key(250, "validate every this many steps")
+    eval_shots: int = _key(4000, "validation shots (fixed, sampled once)")
+    eval_distance: int = _key(7, "validation distance (rounds = distance)")
+    eval_noise: str = _key("uniform:0.006", "validation noise model")
+    eval_thresholds: str = _key("-2,-1,0,1,2,3,4", "decision thresholds tried at each validation")
     # system
-    device: str = "auto"                # 'cpu', 'cuda' or 'auto'
-    threads: int = 0                    # torch CPU threads (0 = torch's default)
-    label_workers: int = 0              # processes computing teacher labels in parallel (0 = in this process);
-                                        # the labels, hence the run, are the same either way
-    progress: bool = True
+    device: str = _key("auto", "'cpu', 'cuda' or 'auto'")
+    threads: int = _key(0, "torch CPU threads (0 = torch's default)")
+    label_workers: int = _key(0, "processes computing teacher labels in parallel (0 = in this process); the "
+                                 "labels, hence the run, are the same either way")
+    progress: bool = _key(True, "show a progress bar")
 
     @staticmethod
     def from_args(args: list[str]) -> "TrainConfig":
@@ -88,11 +95,15 @@ class TrainConfig:
         """
         values: dict[str, typing.Any] = {}
         rest = list(args)
-        if "--config" in rest:
+        if "--config" in rest:  # "--config FILE" or "--config=FILE"
             i = rest.index("--config")
-            with open(rest[i + 1]) as f:
+            if i + 1 == len(rest):
+                raise ValueError("--config needs a JSON file")
+            rest[i:i + 2] = [f"--config={rest[i + 1]}"]
+        for arg in [a for a in rest if a.startswith("--config=")]:
+            with open(arg.split("=", 1)[1]) as f:
                 values.update(json.load(f))
-            del rest[i:i + 2]
+            rest.remove(arg)
         for arg in rest:
             if not arg.startswith("--") or "=" not in arg:
                 raise ValueError(f"argument {arg!r} is not of the form --key=value")
@@ -111,6 +122,21 @@ class TrainConfig:
             typed[key] = _coerce(key, value, kind)
         return TrainConfig(**typed)
 
+
+    @staticmethod
+    def usage() -> str:
+        """The ``--help`` text: every key, its default and what it does.
+
+        Examples:
+            >>> "--steps=2000" in TrainConfig.usage()
+            True
+        """
+        lines = ["usage: python training/train.py [--config FILE.json] [--key=value ...]",
+                 "       (or: qec train ...)", "", "keys (default) and what they do:"]
+        for f in dataclasses.fields(TrainConfig):
+            lines.append(f"  --{f.name}={f.default}")
+            lines.append(f"      {f.metadata['help']}")
+        return "\n".join(lines)
 
 def _coerce(key, value, kind):
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):

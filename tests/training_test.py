@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -72,3 +73,16 @@ def test_config_rejects_unknown_keys_and_bad_types(tmp_path):
     path.write_text(json.dumps({"width": 12, "lr": 1}))
     cfg = qec.TrainConfig.from_args(["--config", str(path), "--depth=3"])
     assert (cfg.width, cfg.depth, cfg.lr) == (12, 3, 1.0)
+    assert qec.TrainConfig.from_args([f"--config={path}"]).width == 12
+    with pytest.raises(ValueError, match="--config needs a JSON file"):
+        qec.TrainConfig.from_args(["--config"])
+
+
+def test_train_help_lists_every_key_with_its_default_and_meaning(capsys):
+    from qec._command._main_train import main
+    assert main(command_line_args=["--help"]) == 0
+    text = capsys.readouterr().out
+    for field in dataclasses.fields(qec.TrainConfig):
+        assert f"--{field.name}={field.default}\n      {field.metadata['help']}" in text
+    with pytest.raises(SystemExit, match="unknown config key 'widht'"):
+        main(command_line_args=["--widht=3"])

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 
 def main(*, command_line_args: list[str]) -> int:
-    if any(a in ("-h", "--help") for a in command_line_args):
-        import dataclasses
-        from qec._training import TrainConfig
-        print("usage: qec train [--config FILE.json] [--key=value ...]\n\nkeys and defaults:")
-        for f in dataclasses.fields(TrainConfig):
-            print(f"  --{f.name}={getattr(TrainConfig(), f.name)}")
-        return 0
     from qec._training import TrainConfig, train
+    if any(a in ("-h", "--help") for a in command_line_args):
+        print(TrainConfig.usage())
+        return 0
     try:
         cfg = TrainConfig.from_args(command_line_args)
-    except ValueError as e:
-        raise SystemExit(f"qec train: {e}")
+    except (ValueError, OSError) as e:
+        raise SystemExit(f"qec train: {e}\n(--help lists every key)")
     print(train(cfg))
     return 0
