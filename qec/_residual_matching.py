@@ -95,7 +95,8 @@ class MatchingPool:
     def submit(self, parts: tuple, variant) -> concurrent.futures.Future:
         """Matches ``parts`` (as :meth:`ResidualMatching.match`) in a worker; the future holds the prediction."""
         packed = np.packbits(np.asarray(parts[0], dtype=bool), axis=1, bitorder="little")
-        return self._pool.submit(_match_job, variant, packed, self._num_detectors, tuple(parts[1:]))
+        # Matching reads the residual and, for the reweighted variants, the logits (parts[2]); not the flips.
+        return self._pool.submit(_match_job, variant, packed, self._num_detectors, tuple(parts[2:3]))
 
     def decode_batch(self, dets: np.ndarray, *, correlated: bool = False) -> np.ndarray:
         """PyMatching on ``bool (num_shots, num_detectors)``, the shots split evenly over the workers."""
@@ -127,6 +128,6 @@ def _ready() -> bool:
     return True
 
 
-def _match_job(variant, packed: np.ndarray, num_detectors: int, rest: tuple) -> np.ndarray:
+def _match_job(variant, packed: np.ndarray, num_detectors: int, logits: tuple) -> np.ndarray:
     residual = np.unpackbits(packed, axis=1, count=num_detectors, bitorder="little").astype(bool)
-    return _WORKER[0].match((residual,) + rest, variant)
+    return _WORKER[0].match((residual, None) + logits, variant)
