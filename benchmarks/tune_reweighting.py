@@ -12,12 +12,15 @@ PyMatching with --correlated). Shots come from seeds 2000 + d (or --seed), which
 """
 
 import argparse
+import collections
 import json
 import math
+import sys
 
 import numpy as np
 import pymatching
 import torch
+from tqdm import tqdm
 
 import qec
 from qec._labels import teacher_labels
@@ -40,51 +43,69 @@ def main():
     parser.add_argument("--oracle", action="store_true", help="also the teacher-posterior ceiling")
     parser.add_argument("--average-with", default=None, metavar="MODEL",
                         help="use the mean of the two models' logits (a two-model ensemble)")
+    parser.add_argument("--chunk", type=int, default=20_000, help="shots decoded at a time (bounds the memory)")
     args = parser.parse_args()
     model = qec.PreDecoder.load(args.model)
+    other = None if args.average_with is None else qec.PreDecoder.load(args.average_with)
+    thresholds = [float(t) for t in args.thresholds.split(",")]
+    scales = [float(s) for s in args.scales.split(",")]
     for d in map(int, args.distances.split(",")):
         for basis in args.bases.split(","):
             graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(d, d, basis=basis, noise=args.noise))
             batch = qec.StimSampler(graph, seed=2000 + d if args.seed is None else args.seed).sample(args.shots)
-            dets = torch.as_tensor(batch.dets)
             bound = model.bind(graph)
-            logits = bound.edge_logits(dets, batch_size=512)
-            if args.average_with:
-                other = qec.PreDecoder.load(args.average_with).bind(graph)
-                logits = 0.5 * (logits + other.edge_logits(dets, batch_size=512))
+            bound_other = None if other is None else other.bind(graph)
             matcher = qec.Matcher(graph.dem)
-            failed_reference = _failed(matcher.decode_batch(batch.dets, correlated=args.correlated), batch.obs)
+            failed_pm = _failed(matcher.decode_batch(batch.dets), batch.obs)
+            failed_pm_correlated = _failed(matcher.decode_batch(batch.dets, correlated=True), batch.obs)
+            failed_reference = failed_pm_correlated if args.correlated else failed_pm
+            # The logits of every shot at once would take ~0.1 MB per shot at d = 9: decode in chunks.
+            failed, residual_events = collections.defaultdict(list), collections.defaultdict(int)
+            for begin in tqdm(range(0, args.shots, args.chunk), desc=f"d={d} {basis}", file=sys.stderr):
+                dets_np, obs = batch.dets[begin:begin + args.chunk], batch.obs[begin:begin + args.chunk]
+                dets = torch.as_tensor(dets_np)
+                logits = bound.edge_logits(dets, batch_size=512)
+                if other is not None:
+                    logits = 0.5 * (logits + bound_other.edge_logits(dets, batch_size=512))
+                for thr in thresholds:
+                    chosen = (bound.decide(logits, dets, threshold=thr) if math.isfinite(thr)
+                              else torch.zeros_like(logits, dtype=torch.bool))
+                    if args.correlated:
+                        chosen = bound.correlation_safe(chosen, dets)
+                    residual, flip = (x.numpy() for x in bound.apply(chosen, dets))
+                    residual_events[thr] += int(residual.sum())
+                    for scale in scales:
+                        for negative in [scale] if args.negative_scales is None else map(float, args.negative_scales.split(",")):
+                            matcher_rw = _AsymmetricMatcher(graph, scale=scale, negative_scale=negative,
+                                                            correlated=args.correlated)
+                            pred = matcher_rw.decode_batch(residual, logits.numpy()) ^ flip
+                            failed[(scale, negative, thr)].append(_failed(pred, obs))
+                if args.oracle:
+                    teacher = pymatching.Matching.from_detector_error_model(graph.dem, enable_correlations=True)
+                    posterior = np.where(teacher_labels(graph, teacher, dets_np), 8.0, -8.0).astype(np.float32)
+                    for scope, cls in (("judged edges", qec.PosteriorMatcher), ("all edges", _AllEdgesMatcher)):
+                        pred = cls(graph, scale=0.25, correlated=args.correlated).decode_batch(dets_np, posterior)
+                        failed[scope].append(_failed(pred, obs))
             row = {"distance": d, "basis": basis, "noise": args.noise, "shots": args.shots,
-                   "pymatching_errors": _errors(matcher.decode_batch(batch.dets), batch.obs),
-                   "pymatching_correlated_errors": _errors(matcher.decode_batch(batch.dets, correlated=True), batch.obs),
-                   "density_in": float(batch.dets.mean()), "correlated": args.correlated,
-                   "by_scale_threshold": {}}
-            for thr in (float(t) for t in args.thresholds.split(",")):
-                chosen = bound.decide(logits, dets, threshold=thr) if math.isfinite(thr) else torch.zeros_like(logits, dtype=torch.bool)
-                if args.correlated:
-                    chosen = bound.correlation_safe(chosen, dets)
-                residual, flip = (x.numpy() for x in bound.apply(chosen, dets))
-                for scale in (float(s) for s in args.scales.split(",")):
-                    for negative in ([scale] if args.negative_scales is None
-                                     else [float(s) for s in args.negative_scales.split(",")]):
-                        matcher_rw = _AsymmetricMatcher(graph, scale=scale, negative_scale=negative, correlated=args.correlated)
-                        pred = matcher_rw.decode_batch(residual, logits.numpy()) ^ flip
-                        key = f"{scale:g},{thr:g}" if negative == scale else f"{scale:g}/{negative:g},{thr:g}"
-                        row["by_scale_threshold"][key] = [_errors(pred, batch.obs), float(residual.mean())]
-                        print(json.dumps({"scale": scale, "negative_scale": negative, "threshold": thr,
-                                          "correlated": args.correlated, "errors": _errors(pred, batch.obs),
-                                          "pymatching_errors": row["pymatching_errors"],
-                                          "pymatching_correlated_errors": row["pymatching_correlated_errors"],
-                                          **_paired(_failed(pred, batch.obs), failed_reference)}), flush=True)
-            if args.oracle:
-                teacher = pymatching.Matching.from_detector_error_model(graph.dem, enable_correlations=True)
-                posterior = np.where(teacher_labels(graph, teacher, batch.dets), 8.0, -8.0).astype(np.float32)
-                for scope, cls in (("judged edges", qec.PosteriorMatcher), ("all edges", _AllEdgesMatcher)):
-                    pred = cls(graph, scale=0.25, correlated=args.correlated).decode_batch(batch.dets, posterior)
-                    row[f"oracle_{scope.replace(' ', '_')}"] = _errors(pred, batch.obs)
-                    print(json.dumps({"oracle": scope, "scale": 0.25, "correlated": args.correlated,
-                                      "errors": _errors(pred, batch.obs),
-                                      **_paired(_failed(pred, batch.obs), failed_reference)}), flush=True)
+                   "pymatching_errors": int(failed_pm.sum()),
+                   "pymatching_correlated_errors": int(failed_pm_correlated.sum()),
+                   "density_in": float(batch.dets.mean()), "correlated": args.correlated, "by_scale_threshold": {}}
+            for key, parts in failed.items():
+                this = np.concatenate(parts)
+                if isinstance(key, str):  # the oracle
+                    row[f"oracle_{key.replace(' ', '_')}"] = int(this.sum())
+                    print(json.dumps({"oracle": key, "scale": 0.25, "correlated": args.correlated,
+                                      "errors": int(this.sum()), **_paired(this, failed_reference)}), flush=True)
+                    continue
+                scale, negative, thr = key
+                density = residual_events[thr] / batch.dets.size
+                name = f"{scale:g},{thr:g}" if negative == scale else f"{scale:g}/{negative:g},{thr:g}"
+                row["by_scale_threshold"][name] = [int(this.sum()), density]
+                print(json.dumps({"scale": scale, "negative_scale": negative, "threshold": thr,
+                                  "correlated": args.correlated, "errors": int(this.sum()),
+                                  "pymatching_errors": row["pymatching_errors"],
+                                  "pymatching_correlated_errors": row["pymatching_correlated_errors"],
+                                  **_paired(this, failed_reference)}), flush=True)
             print(json.dumps(row), flush=True)
 
 
@@ -118,10 +139,6 @@ def _paired(failed: np.ndarray, failed_reference: np.ndarray) -> dict:
     only_this, only_reference = discordant_counts(failed, failed_reference)
     return {"only_this_fails": only_this, "only_reference_fails": only_reference,
             "paired_p_value": qec.paired_sign_test(only_this, only_reference)}
-
-
-def _errors(pred: np.ndarray, obs: np.ndarray) -> int:
-    return int(np.any(pred != obs, axis=1).sum())
 
 
 if __name__ == "__main__":
