@@ -5,6 +5,7 @@
 #   2. the GPU table (benchmarks/gpu_table.sh, about 5 minutes, cut off at 330 s);
 #   3. training/train_gpu.sh in the time left (TOTAL_SECONDS in all, default 560: about 2 minutes of training),
 #      checkpoints in /tmp. The full 7-minute training fits one call of its own: bash training/train_gpu.sh $OUT.
+#      CONFIG=training/configs/gpu_wide.json (passed through) trains the width-64 network instead.
 # At most 8 files come back from the device: gpu.txt, gpu_table.jsonl, agreement.json, train.log, gpu.pt,
 # ler.jsonl, gpu.md and stderr.txt.
 #

@@ -9,7 +9,11 @@
 # benchmarks/gpu_table.sh, in .whl/):
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && \
 #     PYTHONPATH=/tmp/site:. bash training/train_gpu.sh $OUT
-# RUN_DIR puts the checkpoints elsewhere (default: $out/run).
+# RUN_DIR puts the checkpoints elsewhere (default: $out/run). CONFIG picks the config (default
+# training/configs/gpu.json, the default network); CONFIG=training/configs/gpu_wide.json trains the same network at
+# width 64 (4x the parameters and convolution work; never run on a GPU yet, so whether its step stays bound by the
+# teacher labels, 28 steps/s at width 32 on an H200, is unmeasured). It is the next experiment: on the CPU, 1.6x more shots (models/accurate.md) and a low-noise fine-tune (BENCHMARKS.md) left the
+# width-32 network's reweighted accuracy where it was, which points at its capacity.
 # Dry run on a CPU (a few tiny steps, same code path):
 #   LER_SHOTS=200 PYTHONPATH=. bash training/train_gpu.sh /tmp/gpu_train_dry --device=cpu --steps=4 --batch_size=16 \
 #     --label_workers=2 --eval_every=2 --eval_shots=200 --max_minutes=1
@@ -17,8 +21,9 @@ set -euo pipefail
 out=${1:-.}
 shift || true
 mkdir -p "$out"
+config=${CONFIG:-training/configs/gpu.json}
 start=$(date +%s)
-python3 training/train.py --config training/configs/gpu.json --out_dir="${RUN_DIR:-$out/run}" "$@" 2> >(tee "$out/train.log" >&2)
+python3 training/train.py --config "$config" --out_dir="${RUN_DIR:-$out/run}" "$@" 2> >(tee "$out/train.log" >&2)
 seconds=$(( $(date +%s) - start ))
 echo "training wall time: $seconds s" | tee -a "$out/train.log"
 machine=$(python3 -c 'import torch; print(torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU (dry run)")')
@@ -31,4 +36,4 @@ python3 -m qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --sho
   --decoders pymatching,pymatching-correlated,pipeline,pipeline-correlated,pipeline-reweighted \
   --model "$out/gpu.pt" --json --no-progress | tee "$out/ler.jsonl"
 python3 benchmarks/model_card.py "$out/gpu.pt" --ler "$out/ler.jsonl" --log "$out/train.log" \
-  --config training/configs/gpu.json --note "trained by training/train_gpu.sh on $machine" > "$out/gpu.md"
+  --config "$config" --note "trained by training/train_gpu.sh on $machine" > "$out/gpu.md"
