@@ -49,6 +49,7 @@ def main():
     other = None if args.average_with is None else qec.PreDecoder.load(args.average_with)
     thresholds = [float(t) for t in args.thresholds.split(",")]
     scales = [float(s) for s in args.scales.split(",")]
+    negative_scales = None if args.negative_scales is None else [float(s) for s in args.negative_scales.split(",")]
     for d in map(int, args.distances.split(",")):
         for basis in args.bases.split(","):
             graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(d, d, basis=basis, noise=args.noise))
@@ -61,6 +62,14 @@ def main():
             failed_reference = failed_pm_correlated if args.correlated else failed_pm
             # The logits of every shot at once would take ~0.1 MB per shot at d = 9: decode in chunks.
             failed, residual_events = collections.defaultdict(list), collections.defaultdict(int)
+            # Every matcher is built once per experiment, not once per chunk.
+            reweighted = {(scale, negative): _AsymmetricMatcher(graph, scale=scale, negative_scale=negative,
+                                                                correlated=args.correlated)
+                          for scale in scales for negative in (negative_scales or [scale])}
+            if args.oracle:
+                teacher = pymatching.Matching.from_detector_error_model(graph.dem, enable_correlations=True)
+                oracles = {"judged edges": qec.PosteriorMatcher(graph, scale=0.25, correlated=args.correlated),
+                           "all edges": _AllEdgesMatcher(graph, scale=0.25, correlated=args.correlated)}
             for begin in tqdm(range(0, args.shots, args.chunk), desc=f"d={d} {basis}", file=sys.stderr):
                 dets_np, obs = batch.dets[begin:begin + args.chunk], batch.obs[begin:begin + args.chunk]
                 dets = torch.as_tensor(dets_np)
@@ -74,18 +83,13 @@ def main():
                         chosen = bound.correlation_safe(chosen, dets)
                     residual, flip = (x.numpy() for x in bound.apply(chosen, dets))
                     residual_events[thr] += int(residual.sum())
-                    for scale in scales:
-                        for negative in [scale] if args.negative_scales is None else map(float, args.negative_scales.split(",")):
-                            matcher_rw = _AsymmetricMatcher(graph, scale=scale, negative_scale=negative,
-                                                            correlated=args.correlated)
-                            pred = matcher_rw.decode_batch(residual, logits.numpy()) ^ flip
-                            failed[(scale, negative, thr)].append(_failed(pred, obs))
+                    for (scale, negative), matcher_rw in reweighted.items():
+                        pred = matcher_rw.decode_batch(residual, logits.numpy()) ^ flip
+                        failed[(scale, negative, thr)].append(_failed(pred, obs))
                 if args.oracle:
-                    teacher = pymatching.Matching.from_detector_error_model(graph.dem, enable_correlations=True)
                     posterior = np.where(teacher_labels(graph, teacher, dets_np), 8.0, -8.0).astype(np.float32)
-                    for scope, cls in (("judged edges", qec.PosteriorMatcher), ("all edges", _AllEdgesMatcher)):
-                        pred = cls(graph, scale=0.25, correlated=args.correlated).decode_batch(dets_np, posterior)
-                        failed[scope].append(_failed(pred, obs))
+                    for scope, matcher_oracle in oracles.items():
+                        failed[scope].append(_failed(matcher_oracle.decode_batch(dets_np, posterior), obs))
             row = {"distance": d, "basis": basis, "noise": args.noise, "shots": args.shots,
                    "pymatching_errors": int(failed_pm.sum()),
                    "pymatching_correlated_errors": int(failed_pm_correlated.sum()),

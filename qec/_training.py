@@ -122,7 +122,6 @@ class TrainConfig:
             typed[key] = _coerce(key, value, kind)
         return TrainConfig(**typed)
 
-
     @staticmethod
     def usage() -> str:
         """The ``--help`` text: every key, its default and what it does.
@@ -137,6 +136,7 @@ class TrainConfig:
             lines.append(f"  --{f.name}={f.default}")
             lines.append(f"      {f.metadata['help']}")
         return "\n".join(lines)
+
 
 def _coerce(key, value, kind):
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
