@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import multiprocessing
 
 import numpy as np
 import stim
@@ -12,6 +11,7 @@ from qec._graph import DecodingGraph
 from qec._matching import Matcher
 from qec._predecoder import REWEIGHTED_VARIANTS
 from qec._reweighting import PosteriorMatcher
+from qec._workers import spawn_pool
 
 
 class ResidualMatching:
@@ -63,8 +63,8 @@ class MatchingPool:
 
     Processes, not threads: PyMatching holds Python's global lock while it decodes, so threads
     neither match in parallel nor let the calling thread run the network meanwhile. Batches travel
-    bit-packed. The workers start with the pool (``spawn``; each imports qec, a second or two);
-    like any spawning code, a script that makes one must guard its entry point with
+    bit-packed. The workers start with the pool (:func:`qec._workers.spawn_pool`; each imports qec,
+    a second or two); a script that makes one must guard its entry point with
     ``if __name__ == "__main__":``.
 
     Args:
@@ -80,17 +80,11 @@ class MatchingPool:
     """
 
     def __init__(self, matching: ResidualMatching, workers: int):
-        if workers < 1:
-            raise ValueError(f"workers={workers}; expected >= 1")
         self.workers = workers
         self._num_detectors = matching.graph.num_detectors
         dem = None if matching.matching_dem is None else str(matching.matching_dem)
-        self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-            initargs=(str(matching.graph.dem), dem, matching.scales[False], matching.scales[True]))
-        # Start every worker now, so that the first batches do not wait for (or time) the start-up.
-        for started in [self._pool.submit(_ready) for _ in range(workers)]:
-            started.result()
+        self._pool = spawn_pool(workers, _init_worker,
+                                (str(matching.graph.dem), dem, matching.scales[False], matching.scales[True]))
 
     def submit(self, parts: tuple, variant) -> concurrent.futures.Future:
         """Matches ``parts`` (as :meth:`ResidualMatching.match`) in a worker; the future holds the prediction."""
@@ -117,15 +111,9 @@ _WORKER: list[ResidualMatching] = []
 
 
 def _init_worker(graph_dem: str, matching_dem: str | None, scale: float, scale_correlated: float) -> None:
-    import torch
-    torch.set_num_threads(1)
     graph = DecodingGraph.from_dem(stim.DetectorErrorModel(graph_dem))
     _WORKER.append(ResidualMatching(graph, matching_dem=None if matching_dem is None else stim.DetectorErrorModel(matching_dem),
                                     reweight_scale=scale, reweight_scale_correlated=scale_correlated))
-
-
-def _ready() -> bool:
-    return True
 
 
 def _match_job(variant, packed: np.ndarray, num_detectors: int, logits: tuple) -> np.ndarray:

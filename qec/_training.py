@@ -23,6 +23,7 @@ from qec._labels import equivalence_labels, teacher_labels
 from qec._matching import Matcher
 from qec._predecoder import PreDecoder
 from qec._sampling import StimSampler, TorchSampler
+from qec._workers import spawn_pool
 
 ARCHITECTURE_KEYS = ("width", "depth", "kernel")
 
@@ -200,12 +201,8 @@ class _TeacherPool:
     so that a GPU is not held up by one CPU core. Each worker builds every task's matcher once."""
 
     def __init__(self, graphs: list[DecodingGraph], workers: int):
-        import concurrent.futures
-        import multiprocessing
         self.workers = workers
-        self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_teacher_worker, initargs=([str(g.dem) for g in graphs],))
+        self._pool = spawn_pool(workers, _init_teacher_worker, ([str(g.dem) for g in graphs],))
 
     def labels(self, index: int, dets: np.ndarray) -> np.ndarray:
         """``bool (B, num_detectors)`` of task ``index`` → ``bool (B, num_edges)``, as :func:`teacher_labels`."""
@@ -221,7 +218,6 @@ _WORKER_TEACHERS: list = []
 
 def _init_teacher_worker(dems: list[str]) -> None:
     import stim
-    torch.set_num_threads(1)
     for text in dems:
         graph = DecodingGraph.from_dem(stim.DetectorErrorModel(text))
         _WORKER_TEACHERS.append((graph, pymatching.Matching.from_detector_error_model(graph.dem, enable_correlations=True)))
