@@ -59,8 +59,10 @@ def main():
           f"shots no benchmark uses (BENCHMARKS.md, 'Choosing the shipped thresholds').")
     print(f"- Reweighted matching (`pipeline-reweighted`, `Decoder(reweight=True)`): commits above "
           f"{model.threshold_reweighted:g}, then weights move by {model.reweight_scale:g} × logit on edges between "
-          f"events; the two-pass correlated variant commits above {model.threshold_reweighted_correlated:g} "
-          f"(correlation-safe) and moves weights by {model.reweight_scale_correlated:g} × logit (BENCHMARKS.md, "
+          f"events; the two-pass correlated variant commits "
+          + ("nothing first" if model.threshold_reweighted_correlated == float("inf") else
+             f"above {model.threshold_reweighted_correlated:g} (correlation-safe)")
+          + f" and moves weights by {model.reweight_scale_correlated:g} × logit (BENCHMARKS.md, "
           f"'Reweighting the matching graph').")
     if args.note:
         print("\n".join(f"- {n}" for n in args.note))

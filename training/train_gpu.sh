@@ -12,8 +12,9 @@
 # RUN_DIR puts the checkpoints elsewhere (default: $out/run). CONFIG picks the config (default
 # training/configs/gpu.json, the default network); CONFIG=training/configs/gpu_wide.json trains the same network at
 # width 64 (4x the parameters and convolution work; never run on a GPU yet, so whether its step stays bound by the
-# teacher labels, 28 steps/s at width 32 on an H200, is unmeasured). It is the next experiment: on the CPU, 1.6x more shots (models/accurate.md) and a low-noise fine-tune (BENCHMARKS.md) left the
-# width-32 network's reweighted accuracy where it was, which points at its capacity.
+# teacher labels, 28 steps/s at width 32 on an H200, is unmeasured). It is the next experiment: on the CPU, 1.6x more
+# shots and a low-noise fine-tune left the width-32 network's reweighted accuracy where it was, while width 64 on 1.09M
+# shots (135 CPU minutes; shipped as models/accurate.pt) is the better pre-decoder (BENCHMARKS.md, "Width 64").
 # Dry run on a CPU (a few tiny steps, same code path):
 #   LER_SHOTS=200 PYTHONPATH=. bash training/train_gpu.sh /tmp/gpu_train_dry --device=cpu --steps=4 --batch_size=16 \
 #     --label_workers=2 --eval_every=2 --eval_shots=200 --max_minutes=1
