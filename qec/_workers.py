@@ -8,8 +8,9 @@ import typing
 
 
 def spawn_pool(workers: int, initializer: typing.Callable, initargs: tuple = ()) -> concurrent.futures.ProcessPoolExecutor:
-    """A pool of ``workers`` spawned processes, each with one torch thread and ``initializer(*initargs)`` run,
-    all of them started before it returns (so that the first jobs neither wait for nor time the start-up).
+    """A pool of ``workers`` spawned processes, each running ``initializer(*initargs)`` with one torch thread.
+    It returns once ``workers`` start-up jobs have come back, so that the first real jobs do not wait
+    for (or time) the processes' start.
 
     Processes, not threads: PyMatching holds Python's global lock while it decodes. ``spawn``, not
     ``fork``: a forked torch process can deadlock. Like any spawning code, a script that makes a pool
