@@ -45,6 +45,18 @@ def test_ler_is_reproducible_with_a_seed():
     assert a["errors"] == b["errors"] and a["density_in"] == b["density_in"]
 
 
+def test_ler_skip_shots_extends_a_run_by_the_next_shots():
+    base = ["ler", "--distance", "3", "--rounds", "3", "--noise", "uniform:0.02", "--seed", "4",
+            "--decoders", "pymatching", "--json", "--no-progress"]
+    whole = json.loads(run(base + ["--shots", "10000"]))
+    first = json.loads(run(base + ["--shots", "5000"]))
+    rest = json.loads(run(base + ["--shots", "5000", "--skip-shots", "5000"]))
+    assert rest["skip_shots"] == 5000 and first["density_in"] != rest["density_in"]  # other shots
+    assert first["errors"] + rest["errors"] == whole["errors"]
+    with pytest.raises(SystemExit, match="multiple of 5000"):
+        main(command_line_args=base + ["--shots", "10", "--skip-shots", "100"])
+
+
 def test_unknown_decoder_lists_the_available_ones():
     with pytest.raises(SystemExit, match="available: pymatching, pymatching-correlated"):
         main(command_line_args=["ler", "--distance", "3", "--rounds", "3", "--shots", "10", "--decoders", "magic"])

@@ -21,10 +21,15 @@ def paired_reference(name: str) -> str | None:
         return None
     return "pymatching-correlated" if name.endswith("-correlated") else "pymatching"
 
+# Shots are sampled in chunks of this size; a run's shots depend on it, so it never changes.
+CHUNK = 5_000
+
 EXAMPLES = """examples:
   qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 \\
       --decoders pymatching,pymatching-correlated,pipeline,pipeline-correlated --json
   qec ler --distance 5 --rounds 10 --basis z --noise si1000:0.002 --shots 5000 --model runs/mine/best.pt
+  # 20,000 more shots after the first example's (together: the first 40,000 shots of seed 1)
+  qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 --skip-shots 20000 --json
 """
 
 
@@ -36,6 +41,9 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, *, defaults: dict 
     parser.add_argument("--noise", default=d.get("noise", "uniform:0.006"), help="uniform:P or si1000:P")
     parser.add_argument("--shots", type=int, required="shots" not in d, default=d.get("shots"))
     parser.add_argument("--seed", type=int, default=d.get("seed", 0))
+    parser.add_argument("--skip-shots", type=int, default=0,
+                        help=f"sample and drop this many shots first (a multiple of {CHUNK}): extends an "
+                             "earlier run with the same seed by new shots")
     parser.add_argument("--decoders", default=d.get("decoders", "pymatching,pipeline"),
                         help=f"comma-separated, from: {', '.join(DECODERS)}")
     parser.add_argument("--model", default="default", help="a checkpoint path, or 'default' (the shipped model)")
@@ -75,6 +83,8 @@ def run(args) -> list[dict]:
         raise SystemExit(f"unknown decoder(s) {unknown}; available: {', '.join(DECODERS)}")
     if args.shots < 1:
         raise SystemExit(f"--shots={args.shots}; expected >= 1")
+    if args.skip_shots < 0 or args.skip_shots % CHUNK:
+        raise SystemExit(f"--skip-shots={args.skip_shots}; expected a non-negative multiple of {CHUNK}")
     try:
         noise = NoiseModel.parse(args.noise)
         circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=noise)
@@ -96,16 +106,17 @@ def run(args) -> list[dict]:
     except ValueError as e:
         raise SystemExit(f"qec ler: {e}")
     sampler = circuit.compile_detector_sampler(seed=args.seed)
+    for _ in range(args.skip_shots // CHUNK):  # the same calls as the run being extended, so the same shots
+        sampler.sample(CHUNK, separate_observables=True)
     errors = {name: 0 for name in decoders}
     # Paired counts against each decoder's reference matcher: (shots only it fails, shots only the reference fails).
     discordant = {name: [0, 0] for name in decoders if paired_reference(name) in decoders}
     stats = {name: DecodeStats() for name in decoders}
-    chunk = 5_000
     from tqdm import tqdm
     bar = tqdm(total=args.shots, desc="ler", unit="shot", file=sys.stderr, disable=args.no_progress)
     done = 0
     while done < args.shots:
-        n = min(chunk, args.shots - done)
+        n = min(CHUNK, args.shots - done)
         dets, obs = sampler.sample(n, separate_observables=True)
         events = int(dets.sum())
         predecoded = None
@@ -164,7 +175,7 @@ def run(args) -> list[dict]:
             "density_in": s.density_in,
             "density_residual": s.density_residual if name in PIPELINES else None,
             "model": (piped.predecoder.metadata.get("name", args.model) if name.startswith("pipeline") else None),
-            "seed": args.seed, "decoder_dem": args.decoder_dem,
+            "seed": args.seed, "skip_shots": args.skip_shots, "decoder_dem": args.decoder_dem,
             **({"paired_reference": paired_reference(name), "only_this_fails": discordant[name][0],
                 "only_reference_fails": discordant[name][1], "paired_p_value": paired_sign_test(*discordant[name])}
                if name in discordant else {}),
