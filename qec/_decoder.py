@@ -161,7 +161,7 @@ class Decoder:
         :meth:`predecode_variants`), without the pre-decoder's flips: XOR them in for the pipeline's."""
         if variant in REWEIGHTED_VARIANTS:
             self.posterior_matcher(correlated=variant == "reweighted-correlated")  # a clear error without a model
-        return self._matching.match(parts, variant)
+        return self._matching.match(parts[0], variant, *parts[2:3])
 
     def matching_pool(self) -> MatchingPool:
         """The worker processes of ``matching_workers`` (started on first use, stopped with the decoder)."""
@@ -250,7 +250,8 @@ class Decoder:
         for chunk in self._predecode_chunks(shots, (variant,)):
             network_seconds += time.perf_counter() - t
             chunks.append(chunk[variant])
-            futures.append(pool.submit(chunk[variant], variant))
+            residual, _, *logits = chunk[variant]  # the flips stay here; matching needs the logits only to reweight
+            futures.append(pool.submit(residual, variant, *logits))
             t = time.perf_counter()
         matched = [f.result() for f in futures]
         t2 = time.perf_counter()

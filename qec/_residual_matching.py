@@ -32,7 +32,7 @@ class ResidualMatching:
         >>> graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, noise="uniform:0.01"))
         >>> matching = ResidualMatching(graph)
         >>> residual = np.zeros((2, graph.num_detectors), dtype=bool)
-        >>> matching.match((residual,), False).tolist()
+        >>> matching.match(residual, False).tolist()
         [[False], [False]]
     """
 
@@ -50,12 +50,14 @@ class ResidualMatching:
                 self.graph, scale=self.scales[correlated], correlated=correlated, matching_dem=self.matching_dem)
         return self._posterior[correlated]
 
-    def match(self, parts: tuple, variant) -> np.ndarray:
-        """``(residual, ...)`` of one variant (``(residual, obs_flip, logits)`` for the reweighted
-        ones) → matching's prediction ``bool (num_shots, num_observables)``."""
+    def match(self, residual: np.ndarray, variant, logits: np.ndarray | None = None) -> np.ndarray:
+        """Matching's prediction ``bool (num_shots, num_observables)`` for ``residual`` ``bool (num_shots,
+        num_detectors)``; the reweighted variants also need the network's ``logits`` ``(num_shots, num_edges)``."""
         if variant in REWEIGHTED_VARIANTS:
-            return self.posterior_matcher(correlated=variant == "reweighted-correlated").decode_batch(parts[0], parts[2])
-        return self.matcher.decode_batch(parts[0], correlated=bool(variant))
+            if logits is None:
+                raise ValueError(f"variant {variant!r} reweights the graph with the network's edge logits; pass logits")
+            return self.posterior_matcher(correlated=variant == "reweighted-correlated").decode_batch(residual, logits)
+        return self.matcher.decode_batch(residual, correlated=bool(variant))
 
 
 class MatchingPool:
@@ -75,7 +77,7 @@ class MatchingPool:
         >>> import qec, numpy as np
         >>> graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, noise="uniform:0.01"))
         >>> with MatchingPool(ResidualMatching(graph), workers=1) as pool:
-        ...     pool.submit((np.zeros((2, graph.num_detectors), dtype=bool),), False).result().tolist()
+        ...     pool.submit(np.zeros((2, graph.num_detectors), dtype=bool), False).result().tolist()
         [[False], [False]]
     """
 
@@ -86,16 +88,15 @@ class MatchingPool:
         self._pool = spawn_pool(workers, _init_worker,
                                 (str(matching.graph.dem), dem, matching.scales[False], matching.scales[True]))
 
-    def submit(self, parts: tuple, variant) -> concurrent.futures.Future:
-        """Matches ``parts`` (as :meth:`ResidualMatching.match`) in a worker; the future holds the prediction."""
-        packed = np.packbits(np.asarray(parts[0], dtype=bool), axis=1, bitorder="little")
-        # Matching reads the residual and, for the reweighted variants, the logits (parts[2]); not the flips.
-        return self._pool.submit(_match_job, variant, packed, self._num_detectors, tuple(parts[2:3]))
+    def submit(self, residual: np.ndarray, variant, logits: np.ndarray | None = None) -> concurrent.futures.Future:
+        """Matches as :meth:`ResidualMatching.match` does, in a worker; the future holds the prediction."""
+        packed = np.packbits(np.asarray(residual, dtype=bool), axis=1, bitorder="little")
+        return self._pool.submit(_match_job, variant, packed, self._num_detectors, logits)
 
     def decode_batch(self, dets: np.ndarray, *, correlated: bool = False) -> np.ndarray:
         """PyMatching on ``bool (num_shots, num_detectors)``, the shots split evenly over the workers."""
         chunks = np.array_split(np.asarray(dets, dtype=bool), self.workers)
-        return np.concatenate([f.result() for f in [self.submit((c,), bool(correlated)) for c in chunks]])
+        return np.concatenate([f.result() for f in [self.submit(c, bool(correlated)) for c in chunks]])
 
     def close(self) -> None:
         self._pool.shutdown()
@@ -116,6 +117,6 @@ def _init_worker(graph_dem: str, matching_dem: str | None, scale: float, scale_c
                                     reweight_scale=scale, reweight_scale_correlated=scale_correlated))
 
 
-def _match_job(variant, packed: np.ndarray, num_detectors: int, logits: tuple) -> np.ndarray:
+def _match_job(variant, packed: np.ndarray, num_detectors: int, logits: np.ndarray | None) -> np.ndarray:
     residual = np.unpackbits(packed, axis=1, count=num_detectors, bitorder="little").astype(bool)
-    return _WORKER[0].match((residual, None) + logits, variant)
+    return _WORKER[0].match(residual, variant, logits)

@@ -22,8 +22,9 @@ def test_pool_matches_like_one_process(shots_d5):
             expected = matching.matcher.decode_batch(dets, correlated=correlated)
             np.testing.assert_array_equal(pool.decode_batch(dets, correlated=correlated), expected)
         for variant in ("reweighted", "reweighted-correlated"):
-            parts = (dets, np.zeros((len(dets), 1), dtype=bool), logits)
-            np.testing.assert_array_equal(pool.submit(parts, variant).result(), matching.match(parts, variant))
+            np.testing.assert_array_equal(pool.submit(dets, variant, logits).result(), matching.match(dets, variant, logits))
+        with pytest.raises(ValueError, match="pass logits"):
+            matching.match(dets, "reweighted")
 
 
 def test_pool_needs_a_worker(shots_d5):
