@@ -113,3 +113,20 @@ def test_learn_noise_explains_a_mismatched_reference(tmp_path):
     with pytest.raises(SystemExit, match="does the reference match"):
         main(command_line_args=["learn-noise", "--events", str(tmp_path / "e.npy"), "--reference",
                                 str(tmp_path / "c.stim"), "--out", str(tmp_path / "l.dem")])
+
+
+def test_merged_parts_equal_the_whole_run():
+    from qec._command._main_ler import merge_rows
+    base = ["ler", "--distance", "3", "--rounds", "3", "--noise", "uniform:0.02", "--seed", "6",
+            "--decoders", "pymatching,pymatching-correlated,pipeline-correlated", "--json", "--no-progress"]
+    whole = [json.loads(line) for line in run(base + ["--shots", "10000"]).splitlines()]
+    parts = [json.loads(line) for args in (["--shots", "5000"], ["--shots", "5000", "--skip-shots", "5000"])
+             for line in run(base + args).splitlines()]
+    merged = {r["decoder"]: r for r in merge_rows(parts)}
+    for w in whole:
+        m = merged[w["decoder"]]
+        for key in ("shots", "errors", "ler_shot_low", "ler_round_high", "only_this_fails", "paired_p_value"):
+            assert m.get(key) == w.get(key), key
+        assert m["density_in"] == pytest.approx(w["density_in"])
+    with pytest.raises(ValueError, match="consecutive"):
+        merge_rows(parts[:3] + [dict(r, skip_shots=10000) for r in parts[3:]])

@@ -75,7 +75,7 @@ def run(args) -> list[dict]:
     from qec._decoder import Decoder
     from qec._graph import DecodingGraph
     from qec._matching import Matcher
-    from qec._stats import DecodeStats, binomial_interval, discordant_counts, ler_per_round, paired_sign_test
+    from qec._stats import DecodeStats, discordant_counts
 
     decoders = [name.strip() for name in args.decoders.split(",") if name.strip()]
     unknown = [name for name in decoders if name not in DECODERS]
@@ -163,25 +163,76 @@ def run(args) -> list[dict]:
     rows = []
     for name in decoders:
         s = stats[name]
-        ler_shot = errors[name] / args.shots
-        low, high = binomial_interval(errors[name], args.shots)
-        rows.append({
+        rows.append(with_rates({
             "decoder": name, "distance": args.distance, "rounds": args.rounds, "basis": args.basis,
             "noise": str(noise), "shots": args.shots, "errors": errors[name],
-            "ler_shot": ler_shot, "ler_shot_low": low, "ler_shot_high": high,
-            "ler_round": ler_per_round(ler_shot, args.rounds),
-            "ler_round_low": ler_per_round(low, args.rounds), "ler_round_high": ler_per_round(high, args.rounds),
-            "seconds": s.seconds, "us_per_round": 1e6 * s.seconds / (args.shots * args.rounds),
-            "density_in": s.density_in,
+            "seconds": s.seconds, "density_in": s.density_in,
             "density_residual": s.density_residual if name in PIPELINES else None,
             "model": (piped.predecoder.metadata.get("name", args.model) if name.startswith("pipeline") else None),
             "seed": args.seed, "skip_shots": args.skip_shots, "decoder_dem": args.decoder_dem,
             **({"paired_reference": paired_reference(name), "only_this_fails": discordant[name][0],
-                "only_reference_fails": discordant[name][1], "paired_p_value": paired_sign_test(*discordant[name])}
-               if name in discordant else {}),
+                "only_reference_fails": discordant[name][1]} if name in discordant else {}),
             **({"commit_rounds": args.commit_rounds, "buffer_rounds": args.buffer_rounds} if name.endswith("-stream") else {}),
-        })
+        }))
     return rows
+
+
+def with_rates(row: dict) -> dict:
+    """A row with its rates, 95% intervals, time per round and paired p-value computed from its counts."""
+    from qec._stats import binomial_interval, ler_per_round, paired_sign_test
+    shots, rounds = row["shots"], row["rounds"]
+    ler_shot = row["errors"] / shots
+    low, high = binomial_interval(row["errors"], shots)
+    rates = {"ler_shot": ler_shot, "ler_shot_low": low, "ler_shot_high": high,
+             "ler_round": ler_per_round(ler_shot, rounds),
+             "ler_round_low": ler_per_round(low, rounds), "ler_round_high": ler_per_round(high, rounds),
+             "us_per_round": 1e6 * row["seconds"] / (shots * rounds)}
+    if "only_this_fails" in row:
+        rates["paired_p_value"] = paired_sign_test(row["only_this_fails"], row["only_reference_fails"])
+    return {**row, **rates}
+
+
+# What must agree for two rows to be parts of one run (the shots are told apart by skip_shots).
+SAME_RUN = ("decoder", "distance", "rounds", "basis", "noise", "seed", "model", "decoder_dem", "commit_rounds",
+            "buffer_rounds")
+
+
+def merge_rows(rows: list[dict]) -> list[dict]:
+    """Joins the rows of runs that extend each other (``--skip-shots``) into one row per decoder.
+
+    Errors, shots, seconds and paired counts add; densities are averaged over the shots; rates,
+    intervals and p-values are computed again. The parts of a decoder must cover consecutive shots
+    of one seed with nothing missing or counted twice.
+
+    Examples:
+        >>> part = {"decoder": "pymatching", "distance": 3, "rounds": 3, "basis": "x", "noise": "uniform:0.01",
+        ...         "seed": 1, "model": None, "shots": 5000, "errors": 10, "seconds": 1.0, "density_in": 0.1,
+        ...         "density_residual": None, "skip_shots": 0}
+        >>> [(r["shots"], r["errors"]) for r in merge_rows([part, {**part, "skip_shots": 5000, "errors": 14}])]
+        [(10000, 24)]
+    """
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row.get(key) for key in SAME_RUN), []).append(row)
+    merged = []
+    for parts in groups.values():
+        parts = sorted(parts, key=lambda r: r.get("skip_shots", 0))
+        for a, b in zip(parts, parts[1:]):
+            if a.get("skip_shots", 0) + a["shots"] != b.get("skip_shots", 0):
+                raise ValueError(f"{a['decoder']}: shots {a.get('skip_shots', 0)}..{a.get('skip_shots', 0) + a['shots']} "
+                                 f"are followed by a part that skips {b.get('skip_shots', 0)}; the parts must be "
+                                 "consecutive")
+        shots = sum(r["shots"] for r in parts)
+        row = {**parts[0], "shots": shots, "errors": sum(r["errors"] for r in parts),
+               "seconds": sum(r["seconds"] for r in parts),
+               "density_in": sum(r["density_in"] * r["shots"] for r in parts) / shots}
+        if parts[0]["density_residual"] is not None:
+            row["density_residual"] = sum(r["density_residual"] * r["shots"] for r in parts) / shots
+        if "only_this_fails" in row:
+            row["only_this_fails"] = sum(r["only_this_fails"] for r in parts)
+            row["only_reference_fails"] = sum(r["only_reference_fails"] for r in parts)
+        merged.append(with_rates(row))
+    return merged
 
 
 def print_rows(rows: list[dict], *, as_json: bool) -> None:
