@@ -24,7 +24,7 @@ def main():
     dets, obs = circuit.compile_detector_sampler(seed=5).sample(args.shots, separate_observables=True)
     cpu = qec.Decoder(graph, model=args.model, device="cpu")
     dev = qec.Decoder(graph, model=args.model, device=args.device)
-    (res_cpu, flip_cpu), (res_dev, flip_dev) = cpu.predecode(dets), dev.predecode(dets)
+    (res_cpu, _), (res_dev, _) = cpu.predecode(dets), dev.predecode(dets)
     pred_cpu, pred_dev = cpu.decode_batch(dets), dev.decode_batch(dets)
     print(json.dumps({
         "device": args.device, "distance": args.distance, "noise": args.noise, "shots": args.shots,

@@ -18,8 +18,6 @@ import stim
 
 BOUNDARY = -1  # the second endpoint of a boundary edge
 
-EdgeClass = tuple  # (is_boundary, dt, dy, dx)
-
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class DecodingGraph:
