@@ -36,7 +36,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     """
     args = sys.argv[1:] if command_line_args is None else list(command_line_args)
     if not args or args[0] in ("-h", "--help", "help"):
-        commands = "\n".join(f"  {name:<8} {text}" for name, (_, text) in SUBCOMMANDS.items())
+        commands = "\n".join(f"  {name:<12} {text}" for name, (_, text) in SUBCOMMANDS.items())
         print(USAGE.format(commands=commands))
         return 0
     name, rest = args[0], args[1:]

@@ -46,7 +46,7 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, *, defaults: dict 
                              "earlier run with the same seed by new shots")
     parser.add_argument("--decoders", default=d.get("decoders", "pymatching,pipeline"),
                         help=f"comma-separated, from: {', '.join(DECODERS)}")
-    parser.add_argument("--model", default="default", help="a checkpoint path, or 'default' (the shipped model)")
+    parser.add_argument("--model", default="default", help="a checkpoint path, or a shipped model: default, fast, accurate")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
     parser.add_argument("--commit-rounds", type=int, default=4, help="stream decoders: rounds committed per window")
