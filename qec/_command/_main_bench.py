@@ -23,7 +23,7 @@ def main(*, command_line_args: list[str]) -> int:
     parser.add_argument("--noise", default="uniform:0.006")
     parser.add_argument("--shots", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--model", default="default")
+    parser.add_argument("--model", default="default", help="a checkpoint path, or a shipped model: default, fast, accurate")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
     parser.add_argument("--repeats", type=int, default=3, help="timed repeats; the median is reported")
