@@ -123,6 +123,7 @@ def test_merged_parts_equal_the_whole_run():
     parts = [json.loads(line) for args in (["--shots", "5000"], ["--shots", "5000", "--skip-shots", "5000"])
              for line in run(base + args).splitlines()]
     merged = {r["decoder"]: r for r in merge_rows(parts)}
+    assert all(r["skip_shots"] == 0 for r in merged.values())
     for w in whole:
         m = merged[w["decoder"]]
         for key in ("shots", "errors", "ler_shot_low", "ler_round_high", "only_this_fails", "paired_p_value"):

@@ -223,7 +223,8 @@ def merge_rows(rows: list[dict]) -> list[dict]:
                                  f"are followed by a part that skips {b.get('skip_shots', 0)}; the parts must be "
                                  "consecutive")
         shots = sum(r["shots"] for r in parts)
-        row = {**parts[0], "shots": shots, "errors": sum(r["errors"] for r in parts),
+        row = {**parts[0], "skip_shots": parts[0].get("skip_shots", 0), "shots": shots,
+               "errors": sum(r["errors"] for r in parts),
                "seconds": sum(r["seconds"] for r in parts),
                "density_in": sum(r["density_in"] * r["shots"] for r in parts) / shots}
         if parts[0]["density_residual"] is not None:
