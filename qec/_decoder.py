@@ -250,8 +250,8 @@ class Decoder:
         for chunk in self._predecode_chunks(shots, (variant,)):
             network_seconds += time.perf_counter() - t
             chunks.append(chunk[variant])
-            residual, _, *logits = chunk[variant]  # the flips stay here; matching needs the logits only to reweight
-            futures.append(pool.submit(residual, variant, *logits))
+            batch_residual, _, *logits = chunk[variant]  # the flips stay here; matching needs the logits only to reweight
+            futures.append(pool.submit(batch_residual, variant, *logits))
             t = time.perf_counter()
         matched = [f.result() for f in futures]
         t2 = time.perf_counter()

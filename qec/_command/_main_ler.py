@@ -214,16 +214,18 @@ def merge_rows(rows: list[dict]) -> list[dict]:
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(row.get(key) for key in SAME_RUN), []).append(row)
+    def first_shot(row: dict) -> int:  # rows written before --skip-shots existed start at 0
+        return row.get("skip_shots", 0)
+
     merged = []
     for parts in groups.values():
-        parts = sorted(parts, key=lambda r: r.get("skip_shots", 0))
+        parts = sorted(parts, key=first_shot)
         for a, b in zip(parts, parts[1:]):
-            if a.get("skip_shots", 0) + a["shots"] != b.get("skip_shots", 0):
-                raise ValueError(f"{a['decoder']}: shots {a.get('skip_shots', 0)}..{a.get('skip_shots', 0) + a['shots']} "
-                                 f"are followed by a part that skips {b.get('skip_shots', 0)}; the parts must be "
-                                 "consecutive")
+            if first_shot(a) + a["shots"] != first_shot(b):
+                raise ValueError(f"{a['decoder']}: shots {first_shot(a)}..{first_shot(a) + a['shots']} are followed by "
+                                 f"a part that skips {first_shot(b)}; the parts must be consecutive")
         shots = sum(r["shots"] for r in parts)
-        row = {**parts[0], "skip_shots": parts[0].get("skip_shots", 0), "shots": shots,
+        row = {**parts[0], "skip_shots": first_shot(parts[0]), "shots": shots,
                "errors": sum(r["errors"] for r in parts),
                "seconds": sum(r["seconds"] for r in parts),
                "density_in": sum(r["density_in"] * r["shots"] for r in parts) / shots}
