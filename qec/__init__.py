@@ -19,6 +19,7 @@ from qec._noise_learning import EventStatistics, LearnedNoise, learn_noise, read
 from qec._predecoder import BoundPreDecoder, PreDecoder
 from qec._residual_matching import MatchingPool, ResidualMatching
 from qec._reweighting import PosteriorMatcher
+from qec._shortcut_matching import ShortcutMatcher
 from qec._sampling import StimSampler, SyndromeBatch, TorchSampler
 from qec._sinter import CompiledSinterDecoder, SinterDecoder, sinter_decoders
 from qec._stats import DecodeStats, binomial_interval, ler_per_round, paired_sign_test
@@ -28,7 +29,7 @@ from qec._training import TrainConfig, evaluate, train
 __all__ = [
     "BoundPreDecoder", "CompiledSinterDecoder", "DecodeStats", "Decoder", "DecodingGraph", "EventStatistics",
     "LearnedNoise", "Matcher", "MatchingPool", "NetworkConfig", "NoiseModel", "PosteriorMatcher", "PreDecoder", "PreDecoderNet",
-    "ResidualMatching", "SinterDecoder",
+    "ResidualMatching", "ShortcutMatcher", "SinterDecoder",
     "StimSampler", "StreamDecoder", "SyndromeBatch", "TorchSampler", "TrainConfig", "binomial_interval", "blockwise",
     "evaluate", "generate_circuit", "learn_noise", "ler_per_round", "paired_sign_test", "qubit_factors_lognormal", "read_events",
     "scale_noise_per_qubit", "sinter_decoders", "train",

@@ -19,7 +19,7 @@ POLICIES = ("mutual", "threshold")
 CHECKPOINT_FORMAT = "qec-predecoder-v1"
 SHIPPED_MODELS = ("default", "fast", "accurate")
 # The variants of BoundPreDecoder.run whose output carries the logits, for reweighted matching.
-REWEIGHTED_VARIANTS = ("reweighted", "reweighted-correlated")
+REWEIGHTED_VARIANTS = ("reweighted", "reweighted-shortcut", "reweighted-correlated")
 
 
 class PreDecoder:
@@ -36,7 +36,7 @@ class PreDecoder:
     ``threshold_reweighted`` (infinite: none) and matches the rest on a graph whose judged edges
     move by ``reweight_scale`` times their logits; its two-pass correlated form commits above
     ``threshold_reweighted_correlated`` (correlation-safe commits) and moves weights by
-    ``reweight_scale_correlated`` (see :class:`qec.PosteriorMatcher`).
+    ``reweight_scale_correlated`` (see :class:`qec.PosteriorMatcher` and :class:`qec.ShortcutMatcher`).
 
     Examples:
         >>> import qec
@@ -285,13 +285,14 @@ class BoundPreDecoder:
         The logits are computed once. ``False``: the plain decisions (for uncorrelated matching);
         ``True``: the correlated threshold and :meth:`correlation_safe` (for correlated matching);
         ``"reweighted"``: the decisions above ``threshold_reweighted``, and the logits as a third
-        element (for :class:`qec.PosteriorMatcher`); ``"reweighted-correlated"``: the decisions
+        element (for :class:`qec.PosteriorMatcher`; ``"reweighted-shortcut"``: the same, for
+        :class:`qec.ShortcutMatcher`); ``"reweighted-correlated"``: the decisions
         above ``threshold_reweighted_correlated`` made correlation-safe, and the logits.
         """
         logits = self.edge_logits(dets)
         out = {}
         for variant in variants:
-            if variant == "reweighted":
+            if variant in ("reweighted", "reweighted-shortcut"):
                 chosen = self.decide(logits, dets, threshold=self.predecoder.threshold_reweighted)
                 out[variant] = (*self.apply(chosen, dets), logits)
             elif variant == "reweighted-correlated":
@@ -303,7 +304,7 @@ class BoundPreDecoder:
             elif variant is False:
                 out[variant] = self.apply(self.decide(logits, dets), dets)
             else:
-                raise ValueError(f"variant {variant!r}; expected False, True, 'reweighted' or 'reweighted-correlated'")
+                raise ValueError(f"variant {variant!r}; expected False, True, 'reweighted', 'reweighted-shortcut' or 'reweighted-correlated'")
         return out
 
     def __call__(self, dets: torch.Tensor, *, correlated: bool = False) -> tuple[torch.Tensor, torch.Tensor]:

@@ -11,6 +11,7 @@ from qec._graph import DecodingGraph
 from qec._matching import Matcher
 from qec._predecoder import REWEIGHTED_VARIANTS
 from qec._reweighting import PosteriorMatcher
+from qec._shortcut_matching import ShortcutMatcher
 from qec._workers import spawn_pool
 
 
@@ -18,13 +19,14 @@ class ResidualMatching:
     """Every kind of residual matching (variant) of one circuit, each matcher built on first use.
 
     Variants, as in :meth:`qec.BoundPreDecoder.run`: False (PyMatching), True (correlated
-    PyMatching), ``"reweighted"`` and ``"reweighted-correlated"`` (:class:`qec.PosteriorMatcher`,
-    which also needs the network's edge logits).
+    PyMatching), ``"reweighted"`` and ``"reweighted-correlated"`` (:class:`qec.PosteriorMatcher`, a
+    graph per shot) and ``"reweighted-shortcut"`` (:class:`qec.ShortcutMatcher`, one prebuilt graph);
+    the reweighted variants also need the network's edge logits.
 
     Args:
         graph: the decoding graph.
         matching_dem: build the matchers from this DEM instead of the graph's. Defaults to None.
-        reweight_scale: the logit scale of ``"reweighted"``. Defaults to 0.25.
+        reweight_scale: the logit scale of ``"reweighted"`` and ``"reweighted-shortcut"``. Defaults to 0.25.
         reweight_scale_correlated: the logit scale of ``"reweighted-correlated"``. Defaults to 0.1.
 
     Examples:
@@ -42,13 +44,23 @@ class ResidualMatching:
         self.matching_dem = matching_dem
         self.scales = {False: float(reweight_scale), True: float(reweight_scale_correlated)}
         self.matcher = Matcher(graph.dem if matching_dem is None else matching_dem)
-        self._posterior: dict[bool, PosteriorMatcher] = {}
+        self._reweighted: dict[str, PosteriorMatcher] = {}
 
-    def posterior_matcher(self, *, correlated: bool) -> PosteriorMatcher:
-        if correlated not in self._posterior:
-            self._posterior[correlated] = PosteriorMatcher(
-                self.graph, scale=self.scales[correlated], correlated=correlated, matching_dem=self.matching_dem)
-        return self._posterior[correlated]
+    def reweighted_matcher(self, variant: str) -> PosteriorMatcher:
+        """The matcher of a reweighted variant, built on first use: :class:`PosteriorMatcher` for
+        ``"reweighted"`` and (two-pass) ``"reweighted-correlated"``, :class:`ShortcutMatcher` for
+        ``"reweighted-shortcut"``."""
+        if variant not in REWEIGHTED_VARIANTS:
+            raise ValueError(f"variant {variant!r}; expected one of {REWEIGHTED_VARIANTS}")
+        if variant not in self._reweighted:
+            if variant == "reweighted-shortcut":
+                matcher = ShortcutMatcher(self.graph, scale=self.scales[False], matching_dem=self.matching_dem)
+            else:
+                correlated = variant == "reweighted-correlated"
+                matcher = PosteriorMatcher(self.graph, scale=self.scales[correlated], correlated=correlated,
+                                           matching_dem=self.matching_dem)
+            self._reweighted[variant] = matcher
+        return self._reweighted[variant]
 
     def match(self, residual: np.ndarray, variant, logits: np.ndarray | None = None) -> np.ndarray:
         """Matching's prediction ``bool (num_shots, num_observables)`` for ``residual`` ``bool (num_shots,
@@ -56,7 +68,7 @@ class ResidualMatching:
         if variant in REWEIGHTED_VARIANTS:
             if logits is None:
                 raise ValueError(f"variant {variant!r} reweights the graph with the network's edge logits; pass logits")
-            return self.posterior_matcher(correlated=variant == "reweighted-correlated").decode_batch(residual, logits)
+            return self.reweighted_matcher(variant).decode_batch(residual, logits)
         return self.matcher.decode_batch(residual, correlated=bool(variant))
 
 

@@ -17,6 +17,8 @@ class SinterDecoder(sinter.Decoder):
         correlated: correlated matching on the residual. Defaults to False.
         reweight: match on the graph reweighted by the network's posteriors (see
             :class:`qec.PosteriorMatcher`). Defaults to False.
+        shortcut: with ``reweight=True``, uncorrelated: one prebuilt graph with shortcut gadgets
+            (:class:`qec.ShortcutMatcher`) instead of a graph per shot. Defaults to False.
         device: where the network runs inside each sinter worker. Defaults to ``"cpu"``; ``"cuda"``
             shares one GPU between the workers.
         threads: torch CPU threads per worker. Defaults to 1 (sinter runs one worker per core).
@@ -29,12 +31,13 @@ class SinterDecoder(sinter.Decoder):
     """
 
     def __init__(self, *, model: str | os.PathLike | None = "default", correlated: bool = False,
-                 reweight: bool = False, device: str = "cpu", threads: int = 1):
+                 reweight: bool = False, shortcut: bool = False, device: str = "cpu", threads: int = 1):
         if model is not None and not isinstance(model, (str, os.PathLike)):
             raise TypeError(f"model must be 'default', a checkpoint path or None (to pickle); got {type(model)}")
         self.model = None if model is None else os.fspath(model)
         self.correlated = correlated
         self.reweight = reweight
+        self.shortcut = shortcut
         self.device = device
         self.threads = threads
 
@@ -45,7 +48,7 @@ class SinterDecoder(sinter.Decoder):
         if self.device == "cpu" and self.threads:
             torch.set_num_threads(self.threads)
         decoder = Decoder.from_detector_error_model(dem, model=self.model, correlated=self.correlated,
-                                                   reweight=self.reweight, device=self.device)
+                                                   reweight=self.reweight, shortcut=self.shortcut, device=self.device)
         return CompiledSinterDecoder(decoder)
 
 
@@ -69,12 +72,13 @@ def sinter_decoders(*, model: str = "default", device: str = "cpu") -> dict[str,
 
     Examples:
         >>> sorted(sinter_decoders())
-        ['qec-pipeline', 'qec-pipeline-correlated', 'qec-pipeline-reweighted', 'qec-pipeline-reweighted-correlated', 'qec-pymatching', 'qec-pymatching-correlated']
+        ['qec-pipeline', 'qec-pipeline-correlated', 'qec-pipeline-reweighted', 'qec-pipeline-reweighted-correlated', 'qec-pipeline-reweighted-shortcut', 'qec-pymatching', 'qec-pymatching-correlated']
     """
     return {
         "qec-pipeline": SinterDecoder(model=model, device=device),
         "qec-pipeline-correlated": SinterDecoder(model=model, correlated=True, device=device),
         "qec-pipeline-reweighted": SinterDecoder(model=model, reweight=True, device=device),
+        "qec-pipeline-reweighted-shortcut": SinterDecoder(model=model, reweight=True, shortcut=True, device=device),
         "qec-pipeline-reweighted-correlated": SinterDecoder(model=model, reweight=True, correlated=True, device=device),
         "qec-pymatching": SinterDecoder(model=None),  # the pass-through baseline
         "qec-pymatching-correlated": SinterDecoder(model=None, correlated=True),

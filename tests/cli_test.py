@@ -20,10 +20,10 @@ def run(args):
 def test_ler_json_decodes_the_same_shots_with_each_decoder():
     text = run(["ler", "--distance", "3", "--rounds", "3", "--basis", "x", "--noise", "uniform:0.01", "--shots", "300",
                 "--seed", "1", "--decoders", "pymatching,pymatching-correlated,pipeline,pipeline-correlated,pipeline-reweighted,"
-                "pipeline-reweighted-correlated", "--json", "--no-progress"])
+                "pipeline-reweighted-shortcut,pipeline-reweighted-correlated", "--json", "--no-progress"])
     rows = [json.loads(line) for line in text.splitlines()]
     assert [r["decoder"] for r in rows] == ["pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated",
-                                            "pipeline-reweighted", "pipeline-reweighted-correlated"]
+                                            "pipeline-reweighted", "pipeline-reweighted-shortcut", "pipeline-reweighted-correlated"]
     for r in rows:
         assert KEYS <= set(r)
         assert r["shots"] == 300 and 0 <= r["errors"] <= 300
@@ -75,7 +75,8 @@ def test_demo_prints_both_side_by_side():
 def test_bench_reports_every_stage():
     row = json.loads(run(["bench", "--distance", "3", "--rounds", "3", "--shots", "100", "--repeats", "1", "--json",
                           "--reweighted", "--matching-workers", "1"]))
-    for key in ("pymatching_parallel_us_per_round", "reweighted_matching_us_per_round", "pipeline_reweighted_us_per_round", "pymatching_us_per_round", "pymatching_correlated_us_per_round", "predecoder_us_per_round",
+    for key in ("pymatching_parallel_us_per_round", "reweighted_matching_us_per_round", "pipeline_reweighted_us_per_round",
+                "reweighted_shortcut_matching_us_per_round", "pipeline_reweighted_shortcut_us_per_round", "pymatching_us_per_round", "pymatching_correlated_us_per_round", "predecoder_us_per_round",
                 "residual_matching_us_per_round", "pipeline_us_per_round", "density_in", "density_residual",
                 "batch_size", "device"):
         assert key in row

@@ -6,7 +6,7 @@ import pytest
 MODULES = ["qec", "qec._circuits", "qec._graph", "qec._sampling", "qec._network", "qec._predecoder", "qec._matching",
            "qec._decoder", "qec._stats", "qec._training", "qec._command._main", "qec._noise_learning", "qec._labels", "qec._blocks",
            "qec._sinter", "qec._stream", "qec._command._main_ler", "qec._residual_matching", "qec._reweighting",
-           "qec._workers"]
+           "qec._workers", "qec._shortcut_matching"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -4,6 +4,7 @@ import stim
 import torch
 
 import qec
+from qec._graph import BOUNDARY
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +75,13 @@ def test_reweighted_decoder_is_flips_xor_posterior_matching(experiment, tiny_pre
     overlapped = qec.Decoder(graph, model=tiny_predecoder, device="cpu", reweight=True, batch_size=100,
                              matching_workers=2)
     np.testing.assert_array_equal(overlapped.decode_batch(dets[:300]), predictions)
+    # shortcut: the same residual, matched on the prebuilt graph (in this process and in workers)
+    shortcut = qec.Decoder(graph, model=tiny_predecoder, device="cpu", reweight=True, shortcut=True)
+    expected = qec.ShortcutMatcher(graph, scale=0.3).decode_batch(ref_residual, logits.numpy()) ^ flips
+    np.testing.assert_array_equal(shortcut.decode_batch(dets[:300]), expected)
+    overlapped = qec.Decoder(graph, model=tiny_predecoder, device="cpu", reweight=True, shortcut=True, batch_size=100,
+                             matching_workers=2)
+    np.testing.assert_array_equal(overlapped.decode_batch(dets[:300]), expected)
     # correlated: the commits are correlation-safe and the matching is two-pass
     correlated = qec.Decoder(graph, model=tiny_predecoder, device="cpu", reweight=True, correlated=True)
     predictions, residual = correlated.decode_batch(dets[:300], return_residual=True)
@@ -82,6 +90,56 @@ def test_reweighted_decoder_is_flips_xor_posterior_matching(experiment, tiny_pre
     np.testing.assert_array_equal(residual, ref_residual)
     expected = qec.PosteriorMatcher(graph, scale=0.1, correlated=True).decode_batch(ref_residual, logits.numpy()) ^ flips
     np.testing.assert_array_equal(predictions, expected)
+
+
+def test_shortcut_gadgets_match_as_a_graph_per_shot_with_the_same_weights(experiment):
+    # The prebuilt graph with switched-on gadgets must decide exactly as PosteriorMatcher's graph
+    # per shot does with the quantized weights; random logits switch on every level. (Four levels
+    # of 0.5 keep every weight above zero here: zero-weight edges make equally light matchings
+    # that the two graphs may break differently.)
+    graph, dets, obs, _ = experiment
+    logits = np.random.default_rng(2).normal(0, 8, (len(dets), graph.num_edges)).astype(np.float32)
+    matcher = qec.ShortcutMatcher(graph, scale=0.25, step=0.5, levels=4)
+    levels = matcher.edge_levels(dets, logits)
+    assert all((levels == k).sum() > 10_000 for k in range(5))
+    per_shot_graphs = qec.PosteriorMatcher.decode_batch(matcher, dets, logits)
+    np.testing.assert_array_equal(matcher.decode_batch(dets, logits, chunk=97), per_shot_graphs)
+
+
+def test_shortcut_weights_follow_the_lifted_rule_in_whole_steps(experiment):
+    # Written out densely here: judged edges move by scale * logit; every event at a raised edge
+    # is lifted by its largest raise, and each edge is lowered by its events' lifts.
+    graph, dets, _, _ = experiment
+    matcher = qec.ShortcutMatcher(graph, scale=0.5, step=1.0, levels=6)
+    logits = np.random.default_rng(1).normal(0, 4, graph.num_edges)
+    judged = matcher.judged(dets[0])
+    moved = np.where(judged, 0.5 * logits, 0.0)
+    u, v = graph.edge_detectors[:, 0], graph.edge_detectors[:, 1]
+    lift = np.zeros(graph.num_detectors + 1)
+    for e in np.flatnonzero(moved < 0):
+        lift[u[e]] = max(lift[u[e]], -moved[e])
+        if v[e] != BOUNDARY:
+            lift[v[e]] = max(lift[v[e]], -moved[e])
+    lift[BOUNDARY] = 0.0
+    target = np.maximum(np.maximum(0, matcher.prior_weights - moved) - lift[u] - lift[v], 0)
+    expected = matcher.prior_weights - np.minimum(np.rint(matcher.prior_weights - target), 6)
+    np.testing.assert_allclose(matcher.weights(dets[0], logits), np.maximum(expected, 0))
+    assert (moved < 0).any() and (moved > 0).any() and (lift > 0).sum() > 2
+    untouched = (lift[u] == 0) & (lift[v] == 0) & ~judged
+    np.testing.assert_array_equal(matcher.weights(dets[0], logits)[untouched], matcher.prior_weights[untouched])
+
+
+def test_shortcut_matcher_at_scale_zero_and_with_an_oracle(experiment):
+    graph, dets, obs, fired = experiment
+    plain = qec.Matcher(graph.dem).decode_batch(dets)
+    np.testing.assert_array_equal(qec.ShortcutMatcher(graph, scale=0.0).decode_batch(dets, np.full((len(dets), graph.num_edges), 9.0)),
+                                  plain)
+    # An oracle network must cut PyMatching's errors by far here too.
+    ours = _errors(qec.ShortcutMatcher(graph, scale=0.5).decode_batch(dets, np.where(fired, 8.0, -8.0)), obs)
+    assert ours <= _errors(plain, obs) / 2
+    scaled = stim.DetectorErrorModel(str(graph.dem).replace("error(0.", "error(0.0"))
+    np.testing.assert_array_equal(qec.ShortcutMatcher(graph, scale=0.0, matching_dem=scaled).decode_batch(
+        dets, np.zeros((len(dets), graph.num_edges))), qec.Matcher(scaled).decode_batch(dets))
 
 
 def test_two_pass_correlated_matching_at_scale_zero_follows_correlated_pymatching():
@@ -115,6 +173,9 @@ def test_reweighting_refuses_what_it_cannot_do(experiment):
     graph, dets, _, _ = experiment
     with pytest.raises(ValueError, match="needs a model"):
         qec.Decoder(graph, model=None, reweight=True)
+    for options in ({"shortcut": True}, {"shortcut": True, "reweight": True, "correlated": True}):
+        with pytest.raises(ValueError, match="shortcut=True"):
+            qec.Decoder(graph, model="default", **options)
     for options in ({"reweight": True}, {"correlated": True}):
         with pytest.raises(ValueError, match="correlated=False for streaming"):
             qec.Decoder(graph, model="default", **options).stream(10)
@@ -122,6 +183,10 @@ def test_reweighting_refuses_what_it_cannot_do(experiment):
         qec.PosteriorMatcher(graph, scale=0.2).decode_batch(dets[:5], np.zeros((5, 3)))
     with pytest.raises(ValueError, match="scale"):
         qec.PosteriorMatcher(graph, scale=-1.0)
+    with pytest.raises(ValueError, match="logits has shape"):
+        qec.ShortcutMatcher(graph, scale=0.2).decode_batch(dets[:5], np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="levels=0"):
+        qec.ShortcutMatcher(graph, scale=0.2, levels=0)
 
 
 def test_reweighting_settings_survive_a_checkpoint(tmp_path, tiny_predecoder):

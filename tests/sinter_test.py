@@ -17,6 +17,7 @@ def test_sinter_predictions_equal_direct_decoding():
     dets, obs = circuit.compile_detector_sampler(seed=3).sample(2000, separate_observables=True)
     for name, options in (("qec-pipeline", {}), ("qec-pipeline-correlated", {"correlated": True}),
                           ("qec-pipeline-reweighted", {"reweight": True}),
+                          ("qec-pipeline-reweighted-shortcut", {"reweight": True, "shortcut": True}),
                           ("qec-pipeline-reweighted-correlated", {"reweight": True, "correlated": True})):
         via_sinter = sinter.predict_observables(dem=dem, dets=dets, decoder=name, custom_decoders=qec.sinter_decoders())
         direct = qec.Decoder.from_circuit(circuit, model="default", device="cpu", **options).decode_batch(dets)

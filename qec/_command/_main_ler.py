@@ -8,11 +8,11 @@ import sys
 import time
 
 DECODERS = ("pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated", "pipeline-reweighted",
-            "pipeline-reweighted-correlated", "pymatching-stream", "pipeline-stream")
+            "pipeline-reweighted-shortcut", "pipeline-reweighted-correlated", "pymatching-stream", "pipeline-stream")
 
 # Each one-pass pipeline decoder and the pre-decoder variant it matches (see qec.BoundPreDecoder.run).
 PIPELINES = {"pipeline": False, "pipeline-correlated": True, "pipeline-reweighted": "reweighted",
-             "pipeline-reweighted-correlated": "reweighted-correlated"}
+             "pipeline-reweighted-shortcut": "reweighted-shortcut", "pipeline-reweighted-correlated": "reweighted-correlated"}
 
 
 def paired_reference(name: str) -> str | None:

@@ -1,0 +1,82 @@
+"""Reweighted matching with a graph per shot (qec.PosteriorMatcher) against one prebuilt graph with
+shortcut gadgets (qec.ShortcutMatcher, the shipped "reweighted" matcher), on the same shots and logits.
+
+The model's hard commits (its threshold_reweighted) come first, as in the pipeline; both matchers
+then match the same residual with the model's reweight_scale. Lines: errors, paired counts against
+PyMatching alone and against the graph-per-shot matcher, and matching time per shot (the network's
+time excluded). --settings lists ShortcutMatcher's (step, levels, slack) to try; --lowering-only adds
+the graph-per-shot matcher that ignores negative logits (what gadgets alone could do, without lifts).
+Shots come from seed 2009 unless --seed says otherwise (no benchmark table uses it):
+    python benchmarks/shortcut_matching.py accurate --distance 9 --noise uniform:0.006 --shots 30000 --settings 1,6,6
+"""
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+import qec
+from qec._stats import discordant_counts
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", help="a shipped model's name or a checkpoint path")
+    parser.add_argument("--distance", type=int, default=9)
+    parser.add_argument("--basis", default="x")
+    parser.add_argument("--noise", default="uniform:0.006")
+    parser.add_argument("--shots", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=2009)
+    parser.add_argument("--settings", nargs="+", default=["1,6,6"], metavar="STEP,LEVELS,SLACK")
+    parser.add_argument("--lowering-only", action="store_true")
+    parser.add_argument("--chunk", type=int, default=5_000, help="shots decoded at a time (bounds the memory)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    model = qec.PreDecoder.load(args.model)
+    d = args.distance
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(d, d, basis=args.basis, noise=args.noise))
+    batch = qec.StimSampler(graph, seed=args.seed).sample(args.shots)
+    bound = model.bind(graph)
+    scale = model.reweight_scale
+    matchers = {"graph per shot": qec.PosteriorMatcher(graph, scale=scale)}
+    if args.lowering_only:
+        matchers["graph per shot, lowering only"] = _LoweringOnly(graph, scale=scale)
+    for setting in args.settings:
+        step, levels, slack = (float(x) for x in setting.split(","))
+        matchers[f"shortcut {setting}"] = qec.ShortcutMatcher(graph, scale=scale, step=step, levels=int(levels), slack=slack)
+    failed = {name: [] for name in matchers}
+    seconds = dict.fromkeys(matchers, 0.0)
+    for begin in tqdm(range(0, args.shots, args.chunk), desc=f"d={d} {args.basis} {args.noise}", file=sys.stderr):
+        dets = torch.as_tensor(batch.dets[begin:begin + args.chunk])
+        obs = batch.obs[begin:begin + args.chunk]
+        logits = bound.edge_logits(dets, batch_size=512)
+        residual, flip = (x.numpy() for x in bound.apply(bound.decide(logits, dets, threshold=model.threshold_reweighted), dets))
+        for name, matcher in matchers.items():
+            start = time.perf_counter()
+            pred = matcher.decode_batch(residual, logits.numpy())
+            seconds[name] += time.perf_counter() - start
+            failed[name].append(np.any((pred ^ flip) != obs, axis=1))
+    failed_pm = np.any(qec.Matcher(graph.dem).decode_batch(batch.dets) != batch.obs, axis=1)
+    per_shot = np.concatenate(failed["graph per shot"])
+    for name, parts in failed.items():
+        this = np.concatenate(parts)
+        vs_pm, vs_per_shot = discordant_counts(this, failed_pm), discordant_counts(this, per_shot)
+        print(json.dumps({"model": args.model, "distance": d, "basis": args.basis, "noise": args.noise, "shots": args.shots,
+                          "seed": args.seed, "matcher": name, "errors": int(this.sum()), "pymatching_errors": int(failed_pm.sum()),
+                          "paired_vs_pymatching": vs_pm, "paired_vs_graph_per_shot": vs_per_shot,
+                          "matching_us_per_shot": round(1e6 * seconds[name] / args.shots, 1)}), flush=True)
+
+
+class _LoweringOnly(qec.PosteriorMatcher):
+    """The graph-per-shot rule with negative logits ignored."""
+
+    def weights(self, dets, logits):
+        return super().weights(dets, np.maximum(logits, 0))
+
+
+if __name__ == "__main__":
+    main()
