@@ -7,7 +7,8 @@
 #      checkpoints in /tmp. The full 7-minute training fits one call of its own: bash training/train_gpu.sh $OUT.
 #      CONFIG=training/configs/gpu_wide.json (passed through) trains the width-64 network instead.
 # At most 8 files come back from the device: gpu.txt, gpu_table.jsonl, agreement.json, train.log, gpu.pt,
-# ler.jsonl, gpu.md and stderr.txt.
+# ler.jsonl, gpu.md and stderr.txt. The low-noise accuracy run (d = 13, p = 0.003, 10^6 shots per basis) is a call
+# of its own: bash benchmarks/gpu_low_noise.sh $OUT.
 #
 # On the device machine (stim, pymatching and sinter as cp312 wheels in .whl/, see gpu_table.sh), carry .whl:
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && ln -sfn ../models qec/models && \
