@@ -5,7 +5,8 @@ The model's hard commits (its threshold_reweighted) come first, as in the pipeli
 then match the same residual with the model's reweight_scale. Lines: errors, paired counts against
 PyMatching alone and against the graph-per-shot matcher, and matching time per shot (the network's
 time excluded). --settings lists ShortcutMatcher's (step, levels, slack) to try; --lowering-only adds
-the graph-per-shot matcher that ignores negative logits (what gadgets alone could do, without lifts).
+the graph-per-shot matcher that ignores negative logits (what gadgets alone could do, without lifts);
+--lifted-unrounded adds a graph per shot with the shortcut rule's weights before rounding to steps.
 Shots come from seed 2009 unless --seed says otherwise (no benchmark table uses it):
     python benchmarks/shortcut_matching.py accurate --distance 9 --noise uniform:0.006 --shots 30000 --settings 1,6,6
 """
@@ -33,6 +34,7 @@ def main():
     parser.add_argument("--seed", type=int, default=2009)
     parser.add_argument("--settings", nargs="+", default=["1,6,6"], metavar="STEP,LEVELS,SLACK")
     parser.add_argument("--lowering-only", action="store_true")
+    parser.add_argument("--lifted-unrounded", action="store_true")
     parser.add_argument("--chunk", type=int, default=5_000, help="shots decoded at a time (bounds the memory)")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -45,6 +47,8 @@ def main():
     matchers = {"graph per shot": qec.PosteriorMatcher(graph, scale=scale)}
     if args.lowering_only:
         matchers["graph per shot, lowering only"] = _LoweringOnly(graph, scale=scale)
+    if args.lifted_unrounded:
+        matchers["graph per shot, lifted, unrounded"] = _LiftedUnrounded(graph, scale=scale)
     for setting in args.settings:
         step, levels, slack = (float(x) for x in setting.split(","))
         matchers[f"shortcut {setting}"] = qec.ShortcutMatcher(graph, scale=scale, step=step, levels=int(levels), slack=slack)
@@ -76,6 +80,20 @@ class _LoweringOnly(qec.PosteriorMatcher):
 
     def weights(self, dets, logits):
         return super().weights(dets, np.maximum(logits, 0))
+
+
+class _LiftedUnrounded(qec.PosteriorMatcher):
+    """A graph per shot whose weights are the shortcut rule's (raises turned into lifts), not rounded to steps."""
+
+    def __init__(self, graph, *, scale):
+        super().__init__(graph, scale=scale)
+        self._rule = qec.ShortcutMatcher(graph, scale=scale)
+
+    def weights(self, dets, logits):
+        _, edge, lowered = self._rule.lowerings(dets[None], logits[None])
+        w = self.prior_weights.copy()
+        w[edge] -= lowered
+        return w
 
 
 if __name__ == "__main__":

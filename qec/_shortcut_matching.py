@@ -34,10 +34,11 @@ class ShortcutMatcher(PosteriorMatcher):
     edge's, so the lightest matching is the one the raised weights give. Each edge's weight is then
     ``max(0, w − m(e) − lift(u) − lift(v))`` (``m`` the move on judged edges, 0 elsewhere), rounded
     to whole steps below the prior and at most ``levels`` steps down. The predictions are those of
-    :class:`PosteriorMatcher` matching with :meth:`weights` (tested). Against the unrounded rule
-    with raised edges, on 30,000 tuning shots at d = 9, p = 0.006, it makes 425 errors where
-    :class:`PosteriorMatcher` makes 427 (``accurate`` model), with 0.36 ms of matching per shot
-    instead of 2.0 ms on one core of the project's CPU, 18× less at p = 0.003 (BENCHMARKS.md,
+    :class:`PosteriorMatcher` matching with :meth:`weights` (tested). Against
+    :class:`PosteriorMatcher` itself (``accurate`` model, d = 9, p = 0.006, paired shots) it makes
+    from as many errors (425 vs 427 on 30,000 tuning shots in X) to 6% more (562 vs 532 on 50,000
+    in Z; the rounding and the lifts share that cost), with 0.36 ms of matching per shot instead of
+    2.0 ms on one core of the project's CPU, and 18× less time at p = 0.003 (BENCHMARKS.md,
     'Reweighting without a graph per shot'). The price is a larger graph, built once: at d = 21
     over 21 rounds it has 620,000 nodes and takes 6 s and about 300 MB to build.
 
@@ -104,7 +105,16 @@ class ShortcutMatcher(PosteriorMatcher):
         return out
 
     def _switched_on(self, dets: np.ndarray, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(shot, edge, level)`` of every edge lowered by at least one step, touching only the edges at events."""
+        """``(shot, edge, level)`` of every edge lowered by at least one step."""
+        shot, edge, lowered = self.lowerings(dets, logits)
+        level = np.minimum(np.rint(lowered / self.step), self.levels).astype(np.int64)
+        on = level > 0
+        return shot[on], edge[on], level[on]
+
+    def lowerings(self, dets: np.ndarray, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(shot, edge, lowered)``: how far the rule lowers each edge at an event (the class docstring), before
+        rounding to steps; every other edge keeps its prior weight. ``bool (num_shots, num_detectors)`` and
+        ``float (num_shots, num_edges)`` in."""
         num_detectors = self.graph.num_detectors
         u, v = self._ends[:, 0], self._ends[:, 1]
         active = np.concatenate([dets, np.ones((len(dets), 1), dtype=bool)], axis=1)
@@ -127,9 +137,7 @@ class ShortcutMatcher(PosteriorMatcher):
         lift[:, num_detectors] = 0.0  # the boundary
         prior = self.prior_weights[edge]
         target = np.maximum(0.0, prior - moved) - lift[shot, u[edge]] - lift[shot, v[edge]]
-        level = np.minimum(np.rint((prior - np.maximum(target, 0.0)) / self.step), self.levels).astype(np.int64)
-        on = level > 0
-        return shot[on], edge[on], level[on]
+        return shot, edge, prior - np.maximum(target, 0.0)
 
     def _build(self) -> pymatching.Matching:
         """The graph's edges at their prior weights, then every edge's gadgets (see the module's docstring)."""
