@@ -47,9 +47,9 @@ class Decoder:
             d = 9 on a CPU core. Defaults to False.
         shortcut: with ``reweight=True`` and uncorrelated matching, match on one prebuilt graph
             with shortcut gadgets (:class:`qec.ShortcutMatcher`: the same rule in whole weight
-            steps) instead of building a graph per shot: 5.7× less matching time at d = 9,
-            p = 0.006 and 18× at p = 0.003 on a CPU core, for 0–6% more errors than a graph per
-            shot on the paired shots measured (BENCHMARKS.md). Defaults to False.
+            steps, raises turned into lifts) instead of a graph per shot: 5.7× less matching time
+            at d = 9, p = 0.006 and 18× at p = 0.003 on a CPU core, for 0–6% more errors than a
+            graph per shot on the paired shots measured (BENCHMARKS.md). Defaults to False.
         compile: run the network through ``torch.compile`` (CUDA graphs on a GPU); same logits
             within float rounding, the first batch of each shape compiles for tens of seconds.
             Defaults to False.

@@ -304,7 +304,8 @@ class BoundPreDecoder:
             elif variant is False:
                 out[variant] = self.apply(self.decide(logits, dets), dets)
             else:
-                raise ValueError(f"variant {variant!r}; expected False, True, 'reweighted', 'reweighted-shortcut' or 'reweighted-correlated'")
+                raise ValueError(f"variant {variant!r}; expected False, True, 'reweighted', 'reweighted-shortcut' "
+                                 "or 'reweighted-correlated'")
         return out
 
     def __call__(self, dets: torch.Tensor, *, correlated: bool = False) -> tuple[torch.Tensor, torch.Tensor]:

@@ -97,7 +97,7 @@ def test_shortcut_gadgets_match_as_a_graph_per_shot_with_the_same_weights(experi
     # per shot does with the quantized weights; random logits switch on every level. (Four levels
     # of 0.5 keep every weight above zero here: zero-weight edges make equally light matchings
     # that the two graphs may break differently.)
-    graph, dets, obs, _ = experiment
+    graph, dets, _, _ = experiment
     logits = np.random.default_rng(2).normal(0, 8, (len(dets), graph.num_edges)).astype(np.float32)
     matcher = qec.ShortcutMatcher(graph, scale=0.25, step=0.5, levels=4)
     levels = matcher.edge_levels(dets, logits)
