@@ -122,11 +122,11 @@ class ShortcutMatcher(PosteriorMatcher):
         event_shot, event = np.nonzero(dets)
         starts, stops = self._incident.indptr[event], self._incident.indptr[event + 1]
         counts = stops - starts
-        shot = np.repeat(event_shot, counts)
+        shot, origin = np.repeat(event_shot, counts), np.repeat(event, counts)
         position = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts, counts)
         edge = self._incident.indices[position]
         judged = active[shot, u[edge]] & active[shot, v[edge]]
-        keep = ~judged | (u[edge] == np.repeat(event, counts))
+        keep = ~judged | (u[edge] == origin)
         shot, edge, judged = shot[keep], edge[keep], judged[keep]
         moved = np.where(judged, self.scale * logits[shot, edge].astype(np.float64), 0.0)  # + lowers, - raises
         # A raise becomes a lowering of every other edge at the raised edge's events (the class docstring).
