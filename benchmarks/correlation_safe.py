@@ -3,24 +3,19 @@
     python benchmarks/correlation_safe.py MODEL --distance 7 --shots 10000 --seed 5 --thresholds 2,3,4
 """
 
-import argparse
-
 import numpy as np
 import torch
 
 import qec
 
+from _paired_shots import experiment_circuit, experiment_parser
+
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model")
-    parser.add_argument("--distance", type=int, default=7)
-    parser.add_argument("--noise", default="uniform:0.006")
-    parser.add_argument("--shots", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=5)
+    parser = experiment_parser(__doc__, distance=7, seed=5)
     parser.add_argument("--thresholds", default="2,3,4")
     args = parser.parse_args()
-    circuit = qec.generate_circuit(args.distance, args.distance, basis="x", noise=args.noise)
+    circuit = experiment_circuit(args)
     graph = qec.DecodingGraph.from_circuit(circuit)
     bound = qec.PreDecoder.load(args.model).bind(graph)
     dets, obs = circuit.compile_detector_sampler(seed=args.seed).sample(args.shots, separate_observables=True)

@@ -9,13 +9,13 @@ the residual) and residual density per rule, on the same shots.
     python benchmarks/isolated_commits.py default --distance 9 --noise uniform:0.003 --shots 5000 --seed 1009
 """
 
-import argparse
-
 import numpy as np
 import scipy.sparse
 import torch
 
 import qec
+
+from _paired_shots import experiment_circuit, experiment_parser
 
 
 def hop_matrices(graph: qec.DecodingGraph, max_hops: int) -> dict:
@@ -32,17 +32,12 @@ def hop_matrices(graph: qec.DecodingGraph, max_hops: int) -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model")
-    parser.add_argument("--distance", type=int, default=9)
-    parser.add_argument("--noise", default="uniform:0.003")
-    parser.add_argument("--shots", type=int, default=5000)
-    parser.add_argument("--seed", type=int, default=1009)
+    parser = experiment_parser(__doc__, noise="uniform:0.003", shots=5000, seed=1009)
     parser.add_argument("--thresholds", default="2,4")
     parser.add_argument("--hops", default="1,2")
     args = parser.parse_args()
     d = args.distance
-    circuit = qec.generate_circuit(d, d, basis="x", noise=args.noise)
+    circuit = experiment_circuit(args)
     graph = qec.DecodingGraph.from_circuit(circuit)
     bound = qec.PreDecoder.load(args.model).bind(graph)
     matcher = qec.Matcher(graph.dem)

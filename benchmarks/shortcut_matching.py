@@ -11,7 +11,6 @@ Shots come from seed 2009 unless --seed says otherwise (no benchmark table uses 
     python benchmarks/shortcut_matching.py accurate --distance 9 --noise uniform:0.006 --shots 30000 --settings 1,6,6
 """
 
-import argparse
 import json
 import sys
 import time
@@ -23,15 +22,11 @@ from tqdm import tqdm
 import qec
 from qec._stats import discordant_counts
 
+from _paired_shots import experiment_parser, graph_and_shots
+
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model", help="a shipped model's name or a checkpoint path")
-    parser.add_argument("--distance", type=int, default=9)
-    parser.add_argument("--basis", default="x")
-    parser.add_argument("--noise", default="uniform:0.006")
-    parser.add_argument("--shots", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=2009)
+    parser = experiment_parser(__doc__)
     parser.add_argument("--settings", nargs="+", default=["1,6,6"], metavar="STEP,LEVELS,SLACK")
     parser.add_argument("--lowering-only", action="store_true")
     parser.add_argument("--lifted-unrounded", action="store_true")
@@ -40,8 +35,7 @@ def main():
     torch.set_num_threads(1)
     model = qec.PreDecoder.load(args.model)
     d = args.distance
-    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(d, d, basis=args.basis, noise=args.noise))
-    batch = qec.StimSampler(graph, seed=args.seed).sample(args.shots)
+    graph, batch = graph_and_shots(args)
     bound = model.bind(graph)
     scale = model.reweight_scale
     matchers = {"graph per shot": qec.PosteriorMatcher(graph, scale=scale)}

@@ -15,7 +15,6 @@ density. Shots come from seed 2009 unless --seed says otherwise (no benchmark ta
     python benchmarks/soft_commits.py accurate --distance 9 --noise uniform:0.006 --shots 20000 --configs 6:prior:residual 2:0.5:original
 """
 
-import argparse
 import json
 import sys
 
@@ -26,24 +25,18 @@ from tqdm import tqdm
 import qec
 from qec._stats import discordant_counts
 
+from _paired_shots import experiment_parser, graph_and_shots
+
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model", help="a shipped model's name or a checkpoint path")
-    parser.add_argument("--distance", type=int, default=9)
-    parser.add_argument("--basis", default="x")
-    parser.add_argument("--noise", default="uniform:0.006")
-    parser.add_argument("--shots", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=2009)
+    parser = experiment_parser(__doc__)
     parser.add_argument("--scale", type=float, default=0.25, help="the reweighting scale of uncommitted edges")
     parser.add_argument("--configs", nargs="+", default=["6:prior:residual"], metavar="THRESHOLD:UNDO:JUDGED")
     parser.add_argument("--chunk", type=int, default=5_000, help="shots decoded at a time (bounds the memory)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     configs = [_parse(c) for c in args.configs]
-    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(args.distance, args.distance, basis=args.basis,
-                                                                noise=args.noise))
-    batch = qec.StimSampler(graph, seed=args.seed).sample(args.shots)
+    graph, batch = graph_and_shots(args)
     bound = qec.PreDecoder.load(args.model).bind(graph)
     matcher = SoftCommitMatcher(graph, scale=args.scale)
     failed_pm = _failed(qec.Matcher(graph.dem).decode_batch(batch.dets), batch.obs)
