@@ -22,7 +22,8 @@ def main():
     dets_t = torch.as_tensor(dets)
     logits = bound.edge_logits(dets_t, batch_size=500)
     matcher = qec.Matcher(graph.dem)
-    print("pymatching", int(np.any(matcher.decode_batch(dets) != obs, axis=1).sum()),
+    print(f"memory {args.basis.upper()}, d = {args.distance}, {args.noise}:",
+          "pymatching", int(np.any(matcher.decode_batch(dets) != obs, axis=1).sum()),
           "correlated", int(np.any(matcher.decode_batch(dets, correlated=True) != obs, axis=1).sum()))
     for thr in map(float, args.thresholds.split(",")):
         plain = bound.decide(logits, dets_t, threshold=thr)

@@ -58,7 +58,7 @@ def main():
         for t in map(float, args.thresholds.split(",")):
             rules[f"threshold {t:g}, isolated within {k}"] = rules[f"threshold {t:g}"] & isolated
         rules[f"every isolated pair within {k}, no network"] = every_pair & isolated
-    print(f"{args.model}, d = {d}, {args.noise}, {args.shots} shots (seed {args.seed}): PyMatching "
+    print(f"{args.model}, d = {d}, memory {args.basis.upper()}, {args.noise}, {args.shots} shots (seed {args.seed}): PyMatching "
           f"{int(np.any(matcher.decode_batch(dets) != obs, axis=1).sum())} errors, density {dets.mean():.4f}")
     for name, chosen in rules.items():
         residual, flip = (x.numpy() for x in bound.apply(chosen, dt))
