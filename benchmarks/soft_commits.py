@@ -46,12 +46,15 @@ def main():
         dets_np, obs = batch.dets[begin:begin + args.chunk], batch.obs[begin:begin + args.chunk]
         dets = torch.as_tensor(dets_np)
         logits = bound.edge_logits(dets, batch_size=256)
+        commits = {}  # threshold → (chosen, residual, flip), shared by the configurations that commit alike
+        for threshold in {config[0] for config in configs}:
+            chosen = bound.decide(logits, dets, threshold=threshold)
+            commits[threshold] = (chosen.numpy(), *(x.numpy() for x in bound.apply(chosen, dets)))
         for config in configs:
             threshold, undo, judged_on = config
-            chosen = bound.decide(logits, dets, threshold=threshold)
-            residual, flip = (x.numpy() for x in bound.apply(chosen, dets))
+            chosen, residual, flip = commits[threshold]
             events[config] += int(residual.sum())
-            pred = matcher.decode_batch(residual, logits.numpy(), committed=chosen.numpy(), undo=undo,
+            pred = matcher.decode_batch(residual, logits.numpy(), committed=chosen, undo=undo,
                                         judged_on=dets_np if judged_on == "original" else residual)
             failed[config].append(_failed(pred ^ flip, obs))
     first = np.concatenate(failed[configs[0]])
