@@ -53,6 +53,10 @@ class Decoder:
         compile: run the network through ``torch.compile`` (CUDA graphs on a GPU); same logits
             within float rounding, the first batch of each shape compiles for tens of seconds.
             Defaults to False.
+        precision: the network's arithmetic, ``"float32"`` or ``"bfloat16"`` (autocast). Defaults
+            to None: bfloat16 on CUDA, float32 on a CPU. On a CPU with bfloat16 instructions
+            (AVX-512 BF16, AMX) bfloat16 runs the network 1.5–2.8× faster; it moves a few edges
+            near the threshold and almost never a prediction (BENCHMARKS.md).
 
     Examples:
         >>> import qec
@@ -70,7 +74,7 @@ class Decoder:
                  correlated: bool = False, device: str | torch.device | None = None, batch_size: int = 512,
                  matching_dem: stim.DetectorErrorModel | None = None, block: tuple | None = None,
                  matching_workers: int = 0, reweight: bool = False, shortcut: bool = False,
-                 compile: bool = False):
+                 compile: bool = False, precision: str | None = None):
         if batch_size < 1:
             raise ValueError(f"batch_size={batch_size}; expected >= 1")
         if matching_workers < 0:
@@ -97,7 +101,8 @@ class Decoder:
         self.matcher: Matcher = self._matching.matcher
         self._pool: MatchingPool | None = None
         self._bound = (None if self.predecoder is None
-                       else self.predecoder.bind(graph, device=self.device, block=block, compile=compile))
+                       else self.predecoder.bind(graph, device=self.device, block=block, compile=compile,
+                                                 precision=precision))
         self.last_stats = DecodeStats()
         self.total_stats = DecodeStats()
 
@@ -114,6 +119,11 @@ class Decoder:
     @property
     def num_detectors(self) -> int:
         return self.graph.num_detectors
+
+    @property
+    def precision(self) -> str | None:
+        """The network's arithmetic, ``"float32"`` or ``"bfloat16"``; None without a model."""
+        return None if self._bound is None else self._bound.precision
 
     def predecode(self, dets, *, enable_correlations: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Runs only the pre-decoder.

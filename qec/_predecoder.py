@@ -16,6 +16,7 @@ from qec._graph import BOUNDARY, DecodingGraph
 from qec._network import NetworkConfig, PreDecoderNet
 
 POLICIES = ("mutual", "threshold")
+PRECISIONS = ("float32", "bfloat16")
 CHECKPOINT_FORMAT = "qec-predecoder-v1"
 SHIPPED_MODELS = ("default", "fast", "accurate")
 # The variants of BoundPreDecoder.run whose output carries the logits, for reweighted matching.
@@ -124,7 +125,7 @@ class PreDecoder:
         torch.save(self.checkpoint(**extra), path)
 
     def bind(self, graph: DecodingGraph, *, device: str | torch.device = "cpu",
-             block: tuple | None = None, compile: bool = False) -> "BoundPreDecoder":
+             block: tuple | None = None, compile: bool = False, precision: str | None = None) -> "BoundPreDecoder":
         """Prepares the index tables that place ``graph``'s detectors and edges on the network's grid.
 
         Args:
@@ -134,11 +135,14 @@ class PreDecoder:
                 along an axis keeps it whole). Defaults to None (the whole volume at once).
             compile: run the network through ``torch.compile`` (with CUDA graphs on a GPU). The
                 first batch of each shape pays the compilation (tens of seconds). Defaults to False.
+            precision: the network's arithmetic, ``"float32"`` or ``"bfloat16"`` (autocast; weights
+                stay float32). Defaults to None: bfloat16 on CUDA, float32 on a CPU.
 
         Raises:
-            ValueError: the graph has an edge class the model was not trained on.
+            ValueError: the graph has an edge class the model was not trained on, or an unknown
+                precision.
         """
-        return BoundPreDecoder(self, graph, torch.device(device), block=block, compile=compile)
+        return BoundPreDecoder(self, graph, torch.device(device), block=block, compile=compile, precision=precision)
 
     def __repr__(self) -> str:
         cfg = self.net.config
@@ -151,7 +155,12 @@ class BoundPreDecoder:
     """A :class:`PreDecoder` tied to one decoding graph and device; runs batches of shots."""
 
     def __init__(self, predecoder: PreDecoder, graph: DecodingGraph, device: torch.device, block: tuple | None = None,
-                 compile: bool = False):
+                 compile: bool = False, precision: str | None = None):
+        if precision is None:
+            precision = "bfloat16" if device.type == "cuda" else "float32"
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision={precision!r}; expected one of {PRECISIONS} (or None: the device's default)")
+        self.precision = precision
         model_class = {c: i for i, c in enumerate(predecoder.classes)}
         missing = [c for c in graph.classes if c not in model_class]
         if missing:
@@ -209,12 +218,16 @@ class BoundPreDecoder:
         if batch_size is not None and len(dets) > batch_size:
             return torch.cat([self.edge_logits(dets[i:i + batch_size]) for i in range(0, len(dets), batch_size)])
         x = self.encode(dets).contiguous(memory_format=torch.channels_last_3d)
-        with torch.no_grad(), _autocast(self.device):
+        with torch.no_grad(), self.autocast():
             if self.block is None:
                 out = self.net(x)  # (B, C, T, H, W)
             else:
                 out = blockwise(self.net, x, block=self.block, halo=self.halo)
         return out.reshape(out.shape[0], -1).float()[:, self.edge_flat]
+
+    def autocast(self):
+        """The context the network runs in: bfloat16 autocast or none, by :attr:`precision`."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bfloat16")
 
     def eligible(self, dets: torch.Tensor) -> torch.Tensor:
         """``bool (B, num_edges)``: edges all of whose detectors hold an event (the only ones ``"mutual"`` applies)."""
@@ -343,9 +356,3 @@ def decide_edges(logits: torch.Tensor, active: torch.Tensor, ends: torch.Tensor,
     best.scatter_reduce_(1, b.expand(B, -1), key, reduce="amax")
     is_boundary = b == D1 - 1
     return eligible & (key == best[:, a]) & (is_boundary | (key == best[:, b]))
-
-
-def _autocast(device: torch.device):
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return torch.autocast("cpu", enabled=False)

@@ -21,6 +21,8 @@ class SinterDecoder(sinter.Decoder):
             (:class:`qec.ShortcutMatcher`) instead of a graph per shot. Defaults to False.
         device: where the network runs inside each sinter worker. Defaults to ``"cpu"``; ``"cuda"``
             shares one GPU between the workers.
+        precision: the network's arithmetic, ``"float32"`` or ``"bfloat16"``. Defaults to None
+            (the device's default: float32 on a CPU; see :class:`qec.Decoder`).
         threads: torch CPU threads per worker. Defaults to 1 (sinter runs one worker per core).
 
     Examples:
@@ -31,7 +33,8 @@ class SinterDecoder(sinter.Decoder):
     """
 
     def __init__(self, *, model: str | os.PathLike | None = "default", correlated: bool = False,
-                 reweight: bool = False, shortcut: bool = False, device: str = "cpu", threads: int = 1):
+                 reweight: bool = False, shortcut: bool = False, device: str = "cpu", precision: str | None = None,
+                 threads: int = 1):
         if model is not None and not isinstance(model, (str, os.PathLike)):
             raise TypeError(f"model must be 'default', a checkpoint path or None (to pickle); got {type(model)}")
         self.model = None if model is None else os.fspath(model)
@@ -39,6 +42,7 @@ class SinterDecoder(sinter.Decoder):
         self.reweight = reweight
         self.shortcut = shortcut
         self.device = device
+        self.precision = precision
         self.threads = threads
 
     def compile_decoder_for_dem(self, *, dem: stim.DetectorErrorModel) -> "CompiledSinterDecoder":
@@ -48,7 +52,8 @@ class SinterDecoder(sinter.Decoder):
         if self.device == "cpu" and self.threads:
             torch.set_num_threads(self.threads)
         decoder = Decoder.from_detector_error_model(dem, model=self.model, correlated=self.correlated,
-                                                   reweight=self.reweight, shortcut=self.shortcut, device=self.device)
+                                                   reweight=self.reweight, shortcut=self.shortcut, device=self.device,
+                                                   precision=self.precision)
         return CompiledSinterDecoder(decoder)
 
 
@@ -64,7 +69,8 @@ class CompiledSinterDecoder(sinter.CompiledDecoder):
                                          bit_packed_predictions=True)
 
 
-def sinter_decoders(*, model: str = "default", device: str = "cpu") -> dict[str, sinter.Decoder]:
+def sinter_decoders(*, model: str = "default", device: str = "cpu",
+                    precision: str | None = None) -> dict[str, sinter.Decoder]:
     """The built-in decoders by name, for ``sinter.collect(..., custom_decoders=qec.sinter_decoders())``.
 
     From the command line: ``sinter collect ... --decoders qec-pipeline
@@ -74,12 +80,13 @@ def sinter_decoders(*, model: str = "default", device: str = "cpu") -> dict[str,
         >>> sorted(sinter_decoders())
         ['qec-pipeline', 'qec-pipeline-correlated', 'qec-pipeline-reweighted', 'qec-pipeline-reweighted-correlated', 'qec-pipeline-reweighted-shortcut', 'qec-pymatching', 'qec-pymatching-correlated']
     """
+    net = dict(model=model, device=device, precision=precision)
     return {
-        "qec-pipeline": SinterDecoder(model=model, device=device),
-        "qec-pipeline-correlated": SinterDecoder(model=model, correlated=True, device=device),
-        "qec-pipeline-reweighted": SinterDecoder(model=model, reweight=True, device=device),
-        "qec-pipeline-reweighted-shortcut": SinterDecoder(model=model, reweight=True, shortcut=True, device=device),
-        "qec-pipeline-reweighted-correlated": SinterDecoder(model=model, reweight=True, correlated=True, device=device),
+        "qec-pipeline": SinterDecoder(**net),
+        "qec-pipeline-correlated": SinterDecoder(**net, correlated=True),
+        "qec-pipeline-reweighted": SinterDecoder(**net, reweight=True),
+        "qec-pipeline-reweighted-shortcut": SinterDecoder(**net, reweight=True, shortcut=True),
+        "qec-pipeline-reweighted-correlated": SinterDecoder(**net, reweight=True, correlated=True),
         "qec-pymatching": SinterDecoder(model=None),  # the pass-through baseline
         "qec-pymatching-correlated": SinterDecoder(model=None, correlated=True),
     }

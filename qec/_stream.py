@@ -19,7 +19,7 @@ import torch
 
 from qec._decoder import _to_tensor
 from qec._graph import BOUNDARY
-from qec._predecoder import _autocast, decide_edges
+from qec._predecoder import decide_edges
 
 
 class StreamDecoder:
@@ -149,7 +149,7 @@ class StreamDecoder:
             events[:, (v[:, 0] - start) * H * W + v[:, 1] * W + v[:, 2]] = self._raw[t]
         x = torch.cat([torch.as_tensor(events, device=bound.device).view(S, 1, L, H, W),
                        bound._static[:, start:n].expand(S, -1, -1, -1, -1)], dim=1)  # (S, 3, L, H, W)
-        with torch.no_grad(), _autocast(bound.device):
+        with torch.no_grad(), bound.autocast():
             out = bound.net(x)  # (S, C, L, H, W)
         out = out.reshape(S, -1).float()
         edges = self._by_anchor[np.searchsorted(self._anchor_sorted, lo):np.searchsorted(self._anchor_sorted, hi)]

@@ -152,3 +152,24 @@ def test_compiled_network_gives_the_same_logits_and_decisions(graph_d5, tiny_pre
     torch.testing.assert_close(compiled_logits, logits, rtol=1e-4, atol=1e-4)
     far = (logits - tiny_predecoder.threshold).abs() > 1e-3  # decisions can only differ at the threshold itself
     assert torch.equal(plain.decide(logits, dets)[far], compiled.decide(compiled_logits, dets)[far])
+
+
+def test_bfloat16_on_the_cpu_changes_logits_by_rounding_only(graph_d5):
+    predecoder = qec.PreDecoder.load("default")
+    dets = torch.as_tensor(qec.StimSampler(graph_d5, seed=4).sample(256).dets)
+    exact, rounded = predecoder.bind(graph_d5), predecoder.bind(graph_d5, precision="bfloat16")
+    assert (exact.precision, rounded.precision) == ("float32", "bfloat16")  # float32 is the CPU's default
+    logits, rounded_logits = exact.edge_logits(dets), rounded.edge_logits(dets)
+    assert logits.abs().max() > 8  # confident edges exist, so the bound below is not trivial
+    assert (rounded_logits - logits).abs().max() < 0.25
+    far = (logits - predecoder.threshold).abs() > 0.25
+    by_threshold = exact.decide(logits, dets, policy="threshold")
+    assert torch.equal(by_threshold[far], rounded.decide(rounded_logits, dets, policy="threshold")[far])
+    # The mutual rule also compares neighbouring edges' logits, so rounding moves a few more (1.1% here).
+    mutual, rounded_mutual = exact.decide(logits, dets), rounded.decide(rounded_logits, dets)
+    assert mutual.sum() > 500 and (mutual != rounded_mutual).sum() <= 0.02 * mutual.sum()
+
+
+def test_an_unknown_precision_is_rejected(graph_d5, tiny_predecoder):
+    with pytest.raises(ValueError, match="precision='float16'"):
+        tiny_predecoder.bind(graph_d5, precision="float16")

@@ -24,6 +24,18 @@ def test_sinter_predictions_equal_direct_decoding():
         np.testing.assert_array_equal(via_sinter, direct)
 
 
+def test_sinter_passes_the_precision_on():
+    circuit, _ = _task(d=5, p=0.008)
+    dem = circuit.detector_error_model(decompose_errors=True)
+    dets = circuit.compile_detector_sampler(seed=6).sample(500)
+    decoders = qec.sinter_decoders(precision="bfloat16")
+    compiled = pickle.loads(pickle.dumps(decoders["qec-pipeline"])).compile_decoder_for_dem(dem=dem)
+    assert compiled.decoder.precision == "bfloat16"
+    via_sinter = sinter.predict_observables(dem=dem, dets=dets, decoder="qec-pipeline", custom_decoders=decoders)
+    direct = qec.Decoder.from_circuit(circuit, device="cpu", precision="bfloat16").decode_batch(dets)
+    np.testing.assert_array_equal(via_sinter, direct)
+
+
 def test_sinter_collect_counts_agree_with_direct_decoding():
     circuit, task = _task(d=3, p=0.01)
     stats = sinter.collect(num_workers=1, tasks=[task], decoders=["qec-pipeline", "qec-pymatching"], max_shots=4000,

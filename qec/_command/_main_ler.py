@@ -49,6 +49,8 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, *, defaults: dict 
     parser.add_argument("--model", default="default", help="a checkpoint path, or a shipped model: default, fast, accurate")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
+    parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None,
+                        help="the network's arithmetic (default: bfloat16 on cuda, float32 on cpu)")
     parser.add_argument("--commit-rounds", type=int, default=4, help="stream decoders: rounds committed per window")
     parser.add_argument("--buffer-rounds", type=int, default=4, help="stream decoders: look-ahead rounds per window")
     parser.add_argument("--decoder-dem", default=None,
@@ -102,7 +104,7 @@ def run(args) -> list[dict]:
     plain = Decoder(graph, model=None, matching_dem=matching_dem) if "pymatching-stream" in decoders else None
     try:
         piped = (Decoder(graph, model=args.model, device=args.device, batch_size=args.batch_size,
-                         matching_dem=matching_dem) if needs_model else None)
+                         matching_dem=matching_dem, precision=args.precision) if needs_model else None)
     except ValueError as e:
         raise SystemExit(f"qec ler: {e}")
     sampler = circuit.compile_detector_sampler(seed=args.seed)
