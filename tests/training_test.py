@@ -44,6 +44,21 @@ def test_training_reduces_the_loss_and_resumes(tmp_path):
     assert torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)["step"] == 80
 
 
+def test_bfloat16_training_learns_and_really_rounds(tmp_path):
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, basis="x", noise="uniform:0.02"))
+    before = qec.PreDecoder.untrained(classes=graph.classes, width=8, depth=2, seed=0)
+    qec.train(_config(tmp_path / "bf16", precision="bfloat16"))
+    rounded = qec.PreDecoder.from_checkpoint(tmp_path / "bf16" / "run" / "ckpt.pt")
+    assert _loss(rounded, graph, seed=99) < 0.75 * _loss(before, graph, seed=99)
+    qec.train(_config(tmp_path / "fp32", steps=2, eval_every=2))
+    qec.train(_config(tmp_path / "bf16_2", steps=2, eval_every=2, precision="bfloat16"))
+    exact = torch.load(tmp_path / "fp32" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
+    two_steps = torch.load(tmp_path / "bf16_2" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
+    assert any(not torch.equal(exact[k], two_steps[k]) for k in exact)  # the same two steps, rounded differently
+    with pytest.raises(ValueError, match="precision='half'"):
+        qec.train(_config(tmp_path / "bad", precision="half"))
+
+
 def test_resumed_training_equals_uninterrupted_training(tmp_path):
     whole = qec.train(_config(tmp_path / "a", steps=40, eval_every=20))
     qec.train(_config(tmp_path / "b", steps=40, eval_every=20, pause_at=20))
