@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -72,6 +73,9 @@ class TrainConfig:
     weight_decay: float = _key(1e-4, "AdamW weight decay")
     warmup_steps: int = _key(100, "linear warm-up steps")
     grad_clip: float = _key(1.0, "gradient-norm clip (0 = none)")
+    ema_decay: float = _key(0.0, "exponential moving average of the weights (0 = off; e.g. 0.999): validation, "
+                                 "best.pt and ckpt.pt's weights are the average, the optimizer keeps training "
+                                 "the live weights (saved alongside for resume)")
     max_minutes: float = _key(0.0, "stop after this wall time (0 = no limit); the run stays resumable")
     pause_at: int = _key(0, "stop at this step (0 = never), e.g. to split a run; resume continues it")
     # validation: LER against PyMatching on fixed shots; tunes the decision threshold
@@ -354,12 +358,17 @@ def train(cfg: TrainConfig) -> PreDecoder:
     optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, best_metric, history = 0, math.inf, []
     if resume is not None:
-        net.load_state_dict(resume["state_dict"])
+        net.load_state_dict(resume.get("train_state_dict", resume["state_dict"]))
         optimizer.load_state_dict(resume["optimizer"])
         step, best_metric = resume["step"], resume["best_metric"]
         history = list(resume.get("metadata", {}).get("history", []))
         predecoder.threshold = resume["threshold"]
         _set_rng_state(resume["rng"])
+    if not 0 <= cfg.ema_decay < 1:
+        raise ValueError(f"ema_decay={cfg.ema_decay}; expected 0 (off) or a decay in (0, 1)")
+    average = _WeightAverage(net, cfg.ema_decay) if cfg.ema_decay else None
+    if average is not None and resume is not None and "train_state_dict" in resume:
+        average.load(resume["state_dict"])
     if cfg.label_workers < 0:
         raise ValueError(f"label_workers={cfg.label_workers}; expected >= 0")
     label_pool = _TeacherPool(graphs, cfg.label_workers) if cfg.label_workers and cfg.labels == "teacher" else None
@@ -369,9 +378,10 @@ def train(cfg: TrainConfig) -> PreDecoder:
     eval_base = int(np.any(eval_matcher.decode_batch(eval_batch.dets) != eval_batch.obs, axis=1).sum())
     thresholds = [float(t) for t in cfg.eval_thresholds.split(",")]
 
-    def save(path):
+    def save(path, live_weights):
+        extra = {} if live_weights is None else {"train_state_dict": live_weights}
         predecoder.save(path, optimizer=optimizer.state_dict(), step=step, best_metric=best_metric,
-                        train_config=dataclasses.asdict(cfg), rng=_rng_state(), qec_version=qec.__version__)
+                        train_config=dataclasses.asdict(cfg), rng=_rng_state(), qec_version=qec.__version__, **extra)
 
     start = time.time()
     bar = tqdm(total=cfg.steps, initial=step, disable=not (cfg.progress and main_process), desc="train", file=sys.stderr)
@@ -395,6 +405,8 @@ def train(cfg: TrainConfig) -> PreDecoder:
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
             optimizer.step()
+            if average is not None:
+                average.update(net, step)
             step += 1
             loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
             bar.update(1)
@@ -406,28 +418,30 @@ def train(cfg: TrainConfig) -> PreDecoder:
                 torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
                 out_of_time = bool(flag.item())
             if main_process and (step % cfg.eval_every == 0 or step == cfg.steps or out_of_time):
-                net.eval()
-                result = evaluate(predecoder, eval_graph, eval_batch.dets, eval_batch.obs, thresholds=thresholds,
-                                  matcher=eval_matcher, device=device, baseline_errors=eval_base)
-                thr = result["best_threshold"]
-                errors, density = result["by_threshold"][thr]
-                predecoder.threshold = thr
-                # Lower is better: excess errors over PyMatching first, then the residual density.
-                metric = max(0, errors - eval_base) + density / result["density_in"]
-                table = " ".join(f"{t:g}:{e}/{d:.4f}" for t, (e, d) in result["by_threshold"].items())
-                tqdm.write(f"step {step} loss {loss_avg:.5f} | pymatching {eval_base} errors, density "
-                           f"{result['density_in']:.4f} | thr:errors/density {table} | best thr {thr:g} "
-                           f"({time.time() - start:.0f}s)", file=sys.stderr)
-                history.append({"step": step, "loss": loss_avg, "seconds": time.time() - start,
-                                "pymatching_errors": eval_base, "eval_shots": cfg.eval_shots,
-                                "density_in": result["density_in"], "best_threshold": thr,
-                                "by_threshold": {str(t): list(v) for t, v in result["by_threshold"].items()}})
-                predecoder.metadata.update(shots_seen=step * cfg.batch_size * world, steps=step, history=history,
-                                           receptive_field=net.config.receptive_field)
-                if metric < best_metric:
-                    best_metric = metric
-                    save(os.path.join(cfg.out_dir, "best.pt"))
-                save(ckpt_path)
+                # With an average, validate and save it; the live weights ride along for resume.
+                with average.swapped_into(net) if average is not None else contextlib.nullcontext() as live:
+                    net.eval()
+                    result = evaluate(predecoder, eval_graph, eval_batch.dets, eval_batch.obs, thresholds=thresholds,
+                                      matcher=eval_matcher, device=device, baseline_errors=eval_base)
+                    thr = result["best_threshold"]
+                    errors, density = result["by_threshold"][thr]
+                    predecoder.threshold = thr
+                    # Lower is better: excess errors over PyMatching first, then the residual density.
+                    metric = max(0, errors - eval_base) + density / result["density_in"]
+                    table = " ".join(f"{t:g}:{e}/{d:.4f}" for t, (e, d) in result["by_threshold"].items())
+                    tqdm.write(f"step {step} loss {loss_avg:.5f} | pymatching {eval_base} errors, density "
+                               f"{result['density_in']:.4f} | thr:errors/density {table} | best thr {thr:g} "
+                               f"({time.time() - start:.0f}s)", file=sys.stderr)
+                    history.append({"step": step, "loss": loss_avg, "seconds": time.time() - start,
+                                    "pymatching_errors": eval_base, "eval_shots": cfg.eval_shots,
+                                    "density_in": result["density_in"], "best_threshold": thr,
+                                    "by_threshold": {str(t): list(v) for t, v in result["by_threshold"].items()}})
+                    predecoder.metadata.update(shots_seen=step * cfg.batch_size * world, steps=step, history=history,
+                                               receptive_field=net.config.receptive_field)
+                    if metric < best_metric:
+                        best_metric = metric
+                        save(os.path.join(cfg.out_dir, "best.pt"), live)
+                    save(ckpt_path, live)
             if out_of_time and main_process:
                 tqdm.write(f"paused at step {step} (max_minutes={cfg.max_minutes}, pause_at={cfg.pause_at}); "
                            "continue with --init_from=resume", file=sys.stderr)
@@ -442,6 +456,37 @@ def train(cfg: TrainConfig) -> PreDecoder:
         torch.distributed.destroy_process_group()
     best_path = os.path.join(cfg.out_dir, "best.pt")
     return PreDecoder.from_checkpoint(best_path if os.path.exists(best_path) else ckpt_path)
+
+
+class _WeightAverage:
+    """An exponential moving average of a network's weights, its decay warmed up as ``min(decay, (1 + t) / (10 + t))``."""
+
+    def __init__(self, net: torch.nn.Module, decay: float):
+        self.decay = decay
+        self.state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+    def load(self, state: dict) -> None:
+        for k, v in state.items():
+            self.state[k].copy_(v)
+
+    @torch.no_grad()
+    def update(self, net: torch.nn.Module, step: int) -> None:
+        decay = min(self.decay, (1 + step) / (10 + step))
+        for k, v in net.state_dict().items():
+            if v.dtype.is_floating_point:
+                self.state[k].lerp_(v, 1 - decay)
+            else:
+                self.state[k].copy_(v)
+
+    @contextlib.contextmanager
+    def swapped_into(self, net: torch.nn.Module):
+        """Puts the average into ``net`` for the block; yields the live weights (CPU copies) and restores them."""
+        live = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        net.load_state_dict(self.state)
+        try:
+            yield {k: v.cpu() for k, v in live.items()}
+        finally:
+            net.load_state_dict(live)
 
 
 def _rng_state() -> dict:

@@ -69,6 +69,26 @@ def test_resumed_training_equals_uninterrupted_training(tmp_path):
         torch.testing.assert_close(a[key], b[key])
 
 
+def test_weight_average_is_saved_with_the_live_weights_and_resumes_exactly(tmp_path):
+    qec.train(_config(tmp_path / "a", steps=40, eval_every=20, ema_decay=0.9))
+    qec.train(_config(tmp_path / "b", steps=40, eval_every=20, ema_decay=0.9, pause_at=20))
+    qec.train(_config(tmp_path / "b", steps=40, eval_every=20, ema_decay=0.9, init_from="resume"))
+    a = torch.load(tmp_path / "a" / "run" / "ckpt.pt", weights_only=False)
+    b = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)
+    for key in a["state_dict"]:
+        torch.testing.assert_close(a["state_dict"][key], b["state_dict"][key])
+        torch.testing.assert_close(a["train_state_dict"][key], b["train_state_dict"][key])
+    # The average lags the live weights; a run without one trains the same live weights.
+    assert any(not torch.equal(a["state_dict"][k], a["train_state_dict"][k]) for k in a["state_dict"])
+    qec.train(_config(tmp_path / "c", steps=40, eval_every=20))
+    plain = torch.load(tmp_path / "c" / "run" / "ckpt.pt", weights_only=False)
+    assert "train_state_dict" not in plain
+    for key in plain["state_dict"]:
+        torch.testing.assert_close(plain["state_dict"][key], a["train_state_dict"][key])
+    with pytest.raises(ValueError, match="ema_decay=1.0"):
+        qec.train(_config(tmp_path / "d", ema_decay=1.0))
+
+
 def test_label_workers_give_the_same_run(tmp_path):
     # Two bases, so the workers must pick each task's own matcher.
     qec.train(_config(tmp_path / "a", steps=6, eval_every=6, bases="x,z"))
