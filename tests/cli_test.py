@@ -30,6 +30,7 @@ def test_ler_json_decodes_the_same_shots_with_each_decoder():
         assert r["ler_shot"] == r["errors"] / 300
     assert rows[0]["density_residual"] is None and rows[2]["density_residual"] < rows[2]["density_in"]
     assert len({r["density_in"] for r in rows}) == 1  # the same shots
+    assert rows[0]["precision"] is None and rows[2]["precision"] == "float32"  # the CPU's default
     errors = {r["decoder"]: r["errors"] for r in rows}
     for r in rows[2:]:  # paired counts: the difference of the discordant shots is the difference of the errors
         assert r["paired_reference"] == ("pymatching-correlated" if r["decoder"].endswith("-correlated") else "pymatching")

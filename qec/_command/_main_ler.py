@@ -171,6 +171,7 @@ def run(args) -> list[dict]:
             "seconds": s.seconds, "density_in": s.density_in,
             "density_residual": s.density_residual if name in PIPELINES else None,
             "model": (piped.predecoder.metadata.get("name", args.model) if name.startswith("pipeline") else None),
+            "precision": piped.precision if name.startswith("pipeline") else None,
             "seed": args.seed, "skip_shots": args.skip_shots, "decoder_dem": args.decoder_dem,
             **({"paired_reference": paired_reference(name), "only_this_fails": discordant[name][0],
                 "only_reference_fails": discordant[name][1]} if name in discordant else {}),
@@ -195,8 +196,8 @@ def with_rates(row: dict) -> dict:
 
 
 # What must agree for two rows to be parts of one run (the shots are told apart by skip_shots).
-SAME_RUN = ("decoder", "distance", "rounds", "basis", "noise", "seed", "model", "decoder_dem", "commit_rounds",
-            "buffer_rounds")
+SAME_RUN = ("decoder", "distance", "rounds", "basis", "noise", "seed", "model", "precision", "decoder_dem",
+            "commit_rounds", "buffer_rounds")
 
 
 def merge_rows(rows: list[dict]) -> list[dict]:
