@@ -15,6 +15,9 @@
 # teacher labels, 28 steps/s at width 32 on an H200, is unmeasured). It is the next experiment: on the CPU, 1.6x more
 # shots and a low-noise fine-tune left the width-32 network's reweighted accuracy where it was, while width 64 on 1.09M
 # shots (135 CPU minutes; shipped as models/accurate.pt) is the better pre-decoder (BENCHMARKS.md, "Width 64").
+# CONFIG=training/configs/gpu_depth6.json: the default network at depth 6 (R = 13), bfloat16 training and an EMA of
+# the weights, the recipe that trained a default-or-better network in 32 CPU minutes instead of 51 (BENCHMARKS.md,
+# "Depth 6, weight averaging and bfloat16 together"); dry-run on the CPU only, never on a GPU.
 # Dry run on a CPU (a few tiny steps, same code path):
 #   LER_SHOTS=200 PYTHONPATH=. bash training/train_gpu.sh /tmp/gpu_train_dry --device=cpu --steps=4 --batch_size=16 \
 #     --label_workers=2 --eval_every=2 --eval_shots=200 --max_minutes=1
