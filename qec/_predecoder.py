@@ -227,7 +227,7 @@ class BoundPreDecoder:
 
     def autocast(self):
         """The context the network runs in: bfloat16 autocast or none, by :attr:`precision`."""
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bfloat16")
+        return precision_autocast(self.device, self.precision)
 
     def eligible(self, dets: torch.Tensor) -> torch.Tensor:
         """``bool (B, num_edges)``: edges all of whose detectors hold an event (the only ones ``"mutual"`` applies)."""
@@ -324,6 +324,11 @@ class BoundPreDecoder:
     def __call__(self, dets: torch.Tensor, *, correlated: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """``bool (B, num_detectors)`` → ``(residual, obs_flip)``."""
         return self.run(dets, variants=(correlated,))[correlated]
+
+
+def precision_autocast(device: torch.device, precision: str):
+    """The autocast context for the network's arithmetic: bfloat16 autocast, or none for float32."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
 
 
 def decide_edges(logits: torch.Tensor, active: torch.Tensor, ends: torch.Tensor, *, threshold: float,

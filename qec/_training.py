@@ -22,7 +22,7 @@ from qec._circuits import generate_circuit
 from qec._graph import DecodingGraph
 from qec._labels import equivalence_labels, teacher_labels
 from qec._matching import Matcher
-from qec._predecoder import PRECISIONS, PreDecoder
+from qec._predecoder import PRECISIONS, PreDecoder, precision_autocast
 from qec._sampling import StimSampler, TorchSampler
 from qec._workers import spawn_pool
 
@@ -329,6 +329,8 @@ def train(cfg: TrainConfig) -> PreDecoder:
         raise ValueError(f"labels={cfg.labels!r}; expected 'equivalence', 'fired' or 'teacher'")
     if cfg.precision not in PRECISIONS:
         raise ValueError(f"precision={cfg.precision!r}; expected one of {PRECISIONS}")
+    if not 0 <= cfg.ema_decay < 1:
+        raise ValueError(f"ema_decay={cfg.ema_decay}; expected 0 (off) or a decay in (0, 1)")
     if main_process:
         print("config:", json.dumps(dataclasses.asdict(cfg)), f"world_size: {world}", file=sys.stderr)
 
@@ -364,8 +366,6 @@ def train(cfg: TrainConfig) -> PreDecoder:
         history = list(resume.get("metadata", {}).get("history", []))
         predecoder.threshold = resume["threshold"]
         _set_rng_state(resume["rng"])
-    if not 0 <= cfg.ema_decay < 1:
-        raise ValueError(f"ema_decay={cfg.ema_decay}; expected 0 (off) or a decay in (0, 1)")
     average = _WeightAverage(net, cfg.ema_decay) if cfg.ema_decay else None
     if average is not None and resume is not None and "train_state_dict" in resume:
         average.load(resume["state_dict"])
@@ -395,7 +395,7 @@ def train(cfg: TrainConfig) -> PreDecoder:
             step_seed = int(np.random.SeedSequence([cfg.seed, step] + ([rank] if rank else [])).generate_state(1)[0])
             task = tasks[step_seed % len(tasks)]
             x, target, mask = task.batch(cfg.batch_size, seed=step_seed, loss_on=cfg.loss_on, labels=cfg.labels)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bfloat16"):
+            with precision_autocast(device, cfg.precision):
                 logits = model(x).reshape(cfg.batch_size, -1)  # (B, C*T*H*W)
             logits = logits.float()
             loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
