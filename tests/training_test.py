@@ -89,6 +89,42 @@ def test_weight_average_is_saved_with_the_live_weights_and_resumes_exactly(tmp_p
         qec.train(_config(tmp_path / "d", ema_decay=1.0))
 
 
+def test_lion_moves_each_weight_by_lr_times_the_sign_of_its_interpolated_momentum():
+    from qec._training import Lion
+    torch.manual_seed(0)
+    w = torch.nn.Parameter(torch.randn(50))
+    opt = Lion([w], lr=0.01, betas=(0.9, 0.99), weight_decay=0.5)
+    g1, g2 = torch.randn(50), torch.randn(50)
+    start = w.detach().clone()
+    w.grad = g1
+    opt.step()
+    after_one = start * (1 - 0.01 * 0.5) - 0.01 * torch.sign(0.1 * g1)  # momentum starts at zero
+    torch.testing.assert_close(w.detach(), after_one)
+    w.grad = g2
+    opt.step()
+    momentum = 0.01 * g1  # 0.99 * 0 + 0.01 * g1
+    torch.testing.assert_close(w.detach(), after_one * (1 - 0.005) - 0.01 * torch.sign(0.9 * momentum + 0.1 * g2))
+    with pytest.raises(ValueError, match="lr=0"):
+        Lion([w], lr=0)
+
+
+def test_lion_training_learns_and_resumes_exactly(tmp_path):
+    lion = dict(optimizer="lion", lr=1e-2, weight_decay=1e-3, steps=40, eval_every=20)
+    qec.train(_config(tmp_path / "a", **lion))
+    qec.train(_config(tmp_path / "b", pause_at=20, **lion))
+    qec.train(_config(tmp_path / "b", init_from="resume", **lion))
+    a = torch.load(tmp_path / "a" / "run" / "ckpt.pt", weights_only=False)
+    b = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)
+    for key in a["state_dict"]:
+        torch.testing.assert_close(a["state_dict"][key], b["state_dict"][key])
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, basis="x", noise="uniform:0.02"))
+    trained = qec.PreDecoder.from_checkpoint(tmp_path / "a" / "run" / "ckpt.pt")  # the last step
+    untrained = qec.PreDecoder.untrained(classes=trained.classes, width=8, depth=2, kernel=3, seed=0)
+    assert _loss(trained, graph, seed=5) < 0.8 * _loss(untrained, graph, seed=5)
+    with pytest.raises(ValueError, match="optimizer='sgd'"):
+        qec.train(_config(tmp_path / "c", optimizer="sgd"))
+
+
 def test_label_workers_give_the_same_run(tmp_path):
     # Two bases, so the workers must pick each task's own matcher.
     qec.train(_config(tmp_path / "a", steps=6, eval_every=6, bases="x,z"))
