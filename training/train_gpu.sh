@@ -10,14 +10,12 @@
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && \
 #     PYTHONPATH=/tmp/site:. bash training/train_gpu.sh $OUT
 # RUN_DIR puts the checkpoints elsewhere (default: $out/run). CONFIG picks the config (default
-# training/configs/gpu.json, the default network); CONFIG=training/configs/gpu_wide.json trains the same network at
-# width 64 (4x the parameters and convolution work; never run on a GPU yet, so whether its step stays bound by the
-# teacher labels, 28 steps/s at width 32 on an H200, is unmeasured). It is the next experiment: on the CPU, 1.6x more
-# shots and a low-noise fine-tune left the width-32 network's reweighted accuracy where it was, while width 64 on 1.09M
-# shots (135 CPU minutes; shipped as models/accurate.pt) is the better pre-decoder (BENCHMARKS.md, "Width 64").
-# CONFIG=training/configs/gpu_depth6.json: the default network at depth 6 (R = 13), bfloat16 training and an EMA of
-# the weights, the recipe that trained a default-or-better network in 32 CPU minutes instead of 51 (BENCHMARKS.md,
-# "Depth 6, weight averaging and bfloat16 together"); dry-run on the CPU only, never on a GPU.
+# training/configs/gpu.json: the shipped default's network and recipe, depth 6 (R = 13), bfloat16 and an EMA of the
+# weights, which trained the default in 20 CPU minutes; dry-run on the CPU only, never on a GPU).
+# CONFIG=training/configs/gpu_depth5.json is the depth-5 network that was the default until 2026-11-29, the one run made
+# on a GPU so far (BENCHMARKS.md, "On one GPU": 28 steps of 1,024 shots per second on an H200, bound by the teacher
+# labels). CONFIG=training/configs/gpu_wide.json trains the depth-5 network at width 64 (models/accurate.pt's
+# network, 135 CPU minutes; never run on a GPU).
 # Dry run on a CPU (a few tiny steps, same code path):
 #   LER_SHOTS=200 PYTHONPATH=. bash training/train_gpu.sh /tmp/gpu_train_dry --device=cpu --steps=4 --batch_size=16 \
 #     --label_workers=2 --eval_every=2 --eval_shots=200 --max_minutes=1
