@@ -321,8 +321,10 @@ def train(cfg: TrainConfig) -> PreDecoder:
             raise ValueError(f"init_from='resume' but {ckpt_path} does not exist")
         resume = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         saved = resume["train_config"]
-        # The architecture must match the checkpoint, otherwise the weights cannot load.
-        cfg = dataclasses.replace(cfg, **{k: saved[k] for k in ARCHITECTURE_KEYS})
+        # The architecture and the optimizer must match the checkpoint, otherwise the weights and the
+        # optimizer state cannot load (checkpoints from before the optimizer key used AdamW).
+        cfg = dataclasses.replace(cfg, **{k: saved[k] for k in ARCHITECTURE_KEYS},
+                                  optimizer=saved.get("optimizer", "adamw"))
     elif cfg.init_from != "scratch":
         raise ValueError(f"init_from={cfg.init_from!r}; expected 'scratch' or 'resume'")
     if cfg.loss_on not in ("eligible", "all"):

@@ -125,6 +125,14 @@ def test_lion_training_learns_and_resumes_exactly(tmp_path):
         qec.train(_config(tmp_path / "c", optimizer="sgd"))
 
 
+def test_resume_keeps_the_checkpoints_optimizer(tmp_path):
+    qec.train(_config(tmp_path, optimizer="lion", steps=6, eval_every=3, pause_at=3))
+    qec.train(_config(tmp_path, optimizer="adamw", steps=6, eval_every=3, init_from="resume"))
+    ckpt = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)
+    assert ckpt["step"] == 6 and ckpt["train_config"]["optimizer"] == "lion"
+    assert set(ckpt["optimizer"]["state"][0]) == {"momentum"}  # Lion's state, not AdamW's
+
+
 def test_label_workers_give_the_same_run(tmp_path):
     # Two bases, so the workers must pick each task's own matcher.
     qec.train(_config(tmp_path / "a", steps=6, eval_every=6, bases="x,z"))
