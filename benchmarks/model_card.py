@@ -48,7 +48,8 @@ def main():
     print(f"`models/{meta.get('name')}.pt`, loaded by `qec.Decoder.from_circuit(circuit, model=\"{meta.get('name')}\")`"
           f" and `qec ler --model {meta.get('name')}`.\n")
     print("## Architecture\n")
-    print(f"- Plain 3D CNN: {net.depth} same-padded Conv3d layers (kernel {net.kernel}, width {net.width}) with GELU, "
+    kind = "3D CNN with skip connections (layers 2 on add their input)" if net.residual else "Plain 3D CNN"
+    print(f"- {kind}: {net.depth} same-padded Conv3d layers (kernel {net.kernel}, width {net.width}) with GELU, "
           f"then a 1×1×1 head with {net.num_classes} outputs (one per edge class) per voxel.")
     print(f"- Parameters: {model.net.num_parameters:,}. Receptive field R = {net.receptive_field} voxels "
           f"(halo {(net.receptive_field - 1) // 2} for block-wise and streaming inference).")

@@ -20,6 +20,8 @@ class NetworkConfig:
         depth: hidden 3D convolutions (kernel ``kernel``), each followed by GELU; a 1×1×1
             convolution makes the head.
         kernel: kernel size of the hidden convolutions (odd).
+        residual: every hidden layer after the first adds its input to its output
+            (``x + GELU(conv(x))``); the same weights and receptive field as the plain stack.
 
     Examples:
         >>> NetworkConfig(num_classes=9, width=32, depth=4).receptive_field
@@ -30,6 +32,7 @@ class NetworkConfig:
     width: int = 32        # hidden channels
     depth: int = 4         # hidden conv layers; receptive field = 1 + depth * (kernel - 1)
     kernel: int = 3        # odd: 'same' padding keeps the grid shape
+    residual: bool = False  # skip connections around hidden layers 2..depth
 
     def __post_init__(self):
         if self.kernel % 2 != 1 or self.kernel < 1:
@@ -43,7 +46,7 @@ class NetworkConfig:
 
 
 class PreDecoderNet(nn.Module):
-    """A plain stack of same-padded ``Conv3d`` + GELU with a 1×1×1 head.
+    """A stack of same-padded ``Conv3d`` + GELU (with skip connections if ``config.residual``) and a 1×1×1 head.
 
     Input ``(B, 3, T, H, W)`` float; output ``(B, num_classes, T, H, W)`` logits. Fully
     convolutional: trained on small volumes, it runs on any distance and number of rounds.
@@ -66,7 +69,13 @@ class PreDecoderNet(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layers(x)  # (B, C, T, H, W)
+        if not self.config.residual:
+            return self.layers(x)  # (B, C, T, H, W)
+        layers = self.layers  # conv, GELU, conv, GELU, ..., head
+        x = layers[1](layers[0](x))
+        for i in range(2, len(layers) - 1, 2):
+            x = x + layers[i + 1](layers[i](x))
+        return layers[-1](x)
 
     @property
     def num_parameters(self) -> int:

@@ -69,10 +69,12 @@ class PreDecoder:
         self.metadata = dict(metadata or {})
 
     @staticmethod
-    def untrained(*, classes: list, width: int = 32, depth: int = 4, kernel: int = 3, seed: int = 0) -> "PreDecoder":
+    def untrained(*, classes: list, width: int = 32, depth: int = 4, kernel: int = 3, residual: bool = False,
+                  seed: int = 0) -> "PreDecoder":
         """A freshly initialised pre-decoder for the given edge classes."""
         torch.manual_seed(seed)
-        net = PreDecoderNet(NetworkConfig(num_classes=len(classes), width=width, depth=depth, kernel=kernel))
+        net = PreDecoderNet(NetworkConfig(num_classes=len(classes), width=width, depth=depth, kernel=kernel,
+                                          residual=residual))
         return PreDecoder(net, classes=classes)
 
     @staticmethod
@@ -146,7 +148,8 @@ class PreDecoder:
 
     def __repr__(self) -> str:
         cfg = self.net.config
-        return (f"<qec.PreDecoder: {len(self.classes)} classes, width {cfg.width}, depth {cfg.depth}, "
+        return (f"<qec.PreDecoder: {len(self.classes)} classes, width {cfg.width}, depth {cfg.depth}"
+                f"{' residual' if cfg.residual else ''}, "
                 f"R={cfg.receptive_field}, {self.net.num_parameters} parameters, policy {self.policy}, "
                 f"threshold {self.threshold:g}>")
 

@@ -26,7 +26,7 @@ from qec._predecoder import PRECISIONS, PreDecoder, precision_autocast
 from qec._sampling import StimSampler, TorchSampler
 from qec._workers import spawn_pool
 
-ARCHITECTURE_KEYS = ("width", "depth", "kernel")
+ARCHITECTURE_KEYS = ("width", "depth", "kernel", "residual")
 
 
 def _key(default, help: str):
@@ -61,6 +61,7 @@ class TrainConfig:
     width: int = _key(32, "channels of every hidden Conv3d layer")
     depth: int = _key(4, "number of Conv3d layers before the 1x1x1 head")
     kernel: int = _key(3, "Conv3d kernel size; receptive field = depth * (kernel - 1) + 1")
+    residual: bool = _key(False, "skip connections: hidden layers after the first compute x + GELU(conv(x))")
     policy: str = _key("mutual", "decision policy stored with the model (see qec.PreDecoder)")
     loss_on: str = _key("eligible", "'eligible': only edges whose detectors all hold events (what 'mutual' can "
                                     "apply); 'all'")
@@ -322,8 +323,10 @@ def train(cfg: TrainConfig) -> PreDecoder:
         resume = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         saved = resume["train_config"]
         # The architecture and the optimizer must match the checkpoint, otherwise the weights and the
-        # optimizer state cannot load (checkpoints from before the optimizer key used AdamW).
-        cfg = dataclasses.replace(cfg, **{k: saved[k] for k in ARCHITECTURE_KEYS},
+        # optimizer state cannot load (checkpoints from before the optimizer and residual keys used AdamW and a
+        # plain stack, the defaults).
+        defaults = TrainConfig()
+        cfg = dataclasses.replace(cfg, **{k: saved.get(k, getattr(defaults, k)) for k in ARCHITECTURE_KEYS},
                                   optimizer=saved.get("optimizer", "adamw"))
     elif cfg.init_from != "scratch":
         raise ValueError(f"init_from={cfg.init_from!r}; expected 'scratch' or 'resume'")
@@ -356,7 +359,7 @@ def train(cfg: TrainConfig) -> PreDecoder:
                                                                  noise=cfg.eval_noise))
     classes = sorted({c for g in graphs for c in g.classes})
     predecoder = PreDecoder.untrained(classes=classes, width=cfg.width, depth=cfg.depth, kernel=cfg.kernel,
-                                      seed=cfg.seed)
+                                      residual=cfg.residual, seed=cfg.seed)
     predecoder.policy = cfg.policy
     net = predecoder.net.to(device)
     if world > 1:

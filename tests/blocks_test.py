@@ -37,6 +37,15 @@ def test_blockwise_equals_whole_volume(d, rounds):
             assert torch.equal(da, db) or (a - threshold).abs().min() < 1e-4  # identical unless a logit sits on the threshold
 
 
+def test_blockwise_equals_whole_volume_with_skip_connections():
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(5, 20, basis="x", noise="uniform:0.008"))
+    pre = qec.PreDecoder.untrained(classes=graph.classes, width=8, depth=4, residual=True, seed=2)  # R = 9 still
+    dets = torch.as_tensor(qec.StimSampler(graph, seed=7).sample(16).dets)
+    whole = pre.bind(graph).edge_logits(dets)
+    for block in [(3, None, None), (7, 2, None)]:
+        torch.testing.assert_close(pre.bind(graph, block=block).edge_logits(dets), whole, rtol=0, atol=2e-5)
+
+
 def test_bad_block_is_rejected(graph_d5, tiny_predecoder):
     with pytest.raises(ValueError, match="block="):
         tiny_predecoder.bind(graph_d5, block=(0, None, None))

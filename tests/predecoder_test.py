@@ -82,6 +82,22 @@ def test_save_load_round_trip(tmp_path, graph_d5, tiny_predecoder):
                                rtol=0, atol=0)
 
 
+def test_skip_connections_add_each_later_layers_input_and_survive_save_and_load(tmp_path, graph_d5):
+    pre = qec.PreDecoder.untrained(classes=graph_d5.classes, width=8, depth=3, residual=True, seed=4)
+    conv1, act, conv2, _, conv3, _, head = pre.net.layers
+    x = torch.randn(2, 3, 6, 6, 6)
+    h = act(conv1(x))
+    h = h + act(conv2(h))
+    h = h + act(conv3(h))
+    with torch.no_grad():
+        torch.testing.assert_close(pre.net(x), head(h), rtol=0, atol=1e-6)
+    pre.save(tmp_path / "r.pt")
+    loaded = qec.PreDecoder.from_checkpoint(tmp_path / "r.pt")
+    assert loaded.net.config.residual and "residual" in repr(loaded)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.net(x), pre.net(x), rtol=0, atol=0)
+
+
 def test_a_model_missing_an_edge_class_is_rejected(graph_d5):
     pre = qec.PreDecoder.untrained(classes=graph_d5.classes[:-1], width=4, depth=1)
     with pytest.raises(ValueError, match="not trained on"):

@@ -133,6 +133,13 @@ def test_resume_keeps_the_checkpoints_optimizer(tmp_path):
     assert set(ckpt["optimizer"]["state"][0]) == {"momentum"}  # Lion's state, not AdamW's
 
 
+def test_resume_keeps_the_checkpoints_skip_connections(tmp_path):
+    qec.train(_config(tmp_path, residual=True, steps=6, eval_every=3, pause_at=3))
+    resumed = qec.train(_config(tmp_path, residual=False, steps=6, eval_every=3, init_from="resume"))
+    ckpt = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)
+    assert ckpt["step"] == 6 and ckpt["train_config"]["residual"] and resumed.net.config.residual
+
+
 def test_label_workers_give_the_same_run(tmp_path):
     # Two bases, so the workers must pick each task's own matcher.
     qec.train(_config(tmp_path / "a", steps=6, eval_every=6, bases="x,z"))
