@@ -10,8 +10,9 @@
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && \
 #     PYTHONPATH=/tmp/site:. bash training/train_gpu.sh $OUT
 # RUN_DIR puts the checkpoints elsewhere (default: $out/run). CONFIG picks the config (default
-# training/configs/gpu.json: the shipped default's network and recipe, depth 6 (R = 13), bfloat16 and an EMA of the
-# weights, which trained the default in 20 CPU minutes; dry-run on the CPU only, never on a GPU).
+# training/configs/gpu.json: the shipped default's network and recipe, depth 6 (R = 13) with skip connections,
+# bfloat16 and an EMA of the weights, which trained the default in 19 CPU minutes; dry-run on the CPU only, never on
+# a GPU).
 # CONFIG=training/configs/gpu_depth5.json is the depth-5 network that was the default until 2026-11-29, the one run made
 # on a GPU so far (BENCHMARKS.md, "On one GPU": 28 steps of 1,024 shots per second on an H200, bound by the teacher
 # labels). CONFIG=training/configs/gpu_wide.json trains the depth-5 network at width 64 (models/accurate.pt's
