@@ -1,7 +1,7 @@
 """Write a shipped model's card from its checkpoint and the benchmark results measured with it.
 
-    python benchmarks/model_card.py models/default.pt --ler benchmarks/results/pipeline_ler_default_depth6.jsonl \
-        --bench benchmarks/results/bench_cpu_default_depth6.jsonl > models/default.md
+    python benchmarks/model_card.py models/default.pt --ler benchmarks/results/pipeline_ler_default_residual.jsonl \
+        --bench benchmarks/results/bench_cpu_default_residual.jsonl --note ... --reproduce ... > models/default.md
 
 The validation history comes from the checkpoint's metadata, or else from the training log(s).
 """

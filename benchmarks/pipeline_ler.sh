@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The pipeline's accuracy table: d = 9, 13; memory X and Z; uniform p = 0.006; 20,000 paired shots per point.
-#   bash benchmarks/pipeline_ler.sh [MODEL] > benchmarks/results/pipeline_ler_default_depth6.jsonl  (pipeline_ler.jsonl: default-d5)
+#   bash benchmarks/pipeline_ler.sh [MODEL] > benchmarks/results/pipeline_ler_default_residual.jsonl  (_default_depth6: default-plain; pipeline_ler.jsonl: default-d5)
 #   DISTANCES=9 bash benchmarks/pipeline_ler.sh fast > benchmarks/results/pipeline_ler_fast.jsonl
 #   PRECISION=bfloat16 DISTANCES=9 bash benchmarks/pipeline_ler.sh accurate  (the network in bfloat16)
 set -euo pipefail

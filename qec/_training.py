@@ -26,7 +26,9 @@ from qec._predecoder import PRECISIONS, PreDecoder, precision_autocast
 from qec._sampling import StimSampler, TorchSampler
 from qec._workers import spawn_pool
 
-ARCHITECTURE_KEYS = ("width", "depth", "kernel", "residual")
+# Keys a resumed run takes from its checkpoint whatever the command line says: the weights and the optimizer state
+# cannot load otherwise. Checkpoints from before a key existed used its default.
+RESUME_KEYS = ("width", "depth", "kernel", "residual", "optimizer")
 
 
 def _key(default, help: str):
@@ -322,12 +324,8 @@ def train(cfg: TrainConfig) -> PreDecoder:
             raise ValueError(f"init_from='resume' but {ckpt_path} does not exist")
         resume = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         saved = resume["train_config"]
-        # The architecture and the optimizer must match the checkpoint, otherwise the weights and the
-        # optimizer state cannot load (checkpoints from before the optimizer and residual keys used AdamW and a
-        # plain stack, the defaults).
         defaults = TrainConfig()
-        cfg = dataclasses.replace(cfg, **{k: saved.get(k, getattr(defaults, k)) for k in ARCHITECTURE_KEYS},
-                                  optimizer=saved.get("optimizer", "adamw"))
+        cfg = dataclasses.replace(cfg, **{k: saved.get(k, getattr(defaults, k)) for k in RESUME_KEYS})
     elif cfg.init_from != "scratch":
         raise ValueError(f"init_from={cfg.init_from!r}; expected 'scratch' or 'resume'")
     if cfg.loss_on not in ("eligible", "all"):
