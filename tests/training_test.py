@@ -172,3 +172,13 @@ def test_train_help_lists_every_key_with_its_default_and_meaning(capsys):
         assert f"--{field.name}={field.default}\n      {field.metadata['help']}" in text
     with pytest.raises(SystemExit, match="unknown config key 'widht'"):
         main(command_line_args=["--widht=3"])
+
+
+def test_shipped_configs_load_and_each_gpu_config_trains_its_cpu_recipes_network():
+    import pathlib
+    configs = pathlib.Path(__file__).parent.parent / "training" / "configs"
+    loaded = {path.stem: qec.TrainConfig.from_args([f"--config={path}"]) for path in configs.glob("*.json")}
+    assert {"default", "gpu"} <= set(loaded)
+    for gpu, cpu in (("gpu", "default"), ("gpu_depth5", "depth5")):
+        network = lambda cfg: (cfg.width, cfg.depth, cfg.kernel, cfg.residual, cfg.labels, cfg.loss_on, cfg.noise)
+        assert network(loaded[gpu]) == network(loaded[cpu]), (gpu, cpu)
