@@ -15,8 +15,8 @@
 # a GPU).
 # CONFIG=training/configs/gpu_depth5.json is the depth-5 network that was the default until 2026-11-29, the one run made
 # on a GPU so far (BENCHMARKS.md, "On one GPU": 28 steps of 1,024 shots per second on an H200, bound by the teacher
-# labels). CONFIG=training/configs/gpu_wide.json trains the depth-5 network at width 64 (models/accurate.pt's
-# network, 135 CPU minutes; never run on a GPU).
+# labels). CONFIG=training/configs/gpu_wide.json trains models/accurate.pt's network (the default's at width 64,
+# 49 CPU minutes; never run on a GPU).
 # Dry run on a CPU (a few tiny steps, same code path):
 #   LER_SHOTS=200 PYTHONPATH=. bash training/train_gpu.sh /tmp/gpu_train_dry --device=cpu --steps=4 --batch_size=16 \
 #     --label_workers=2 --eval_every=2 --eval_shots=200 --max_minutes=1
