@@ -36,8 +36,8 @@ class ShortcutMatcher(PosteriorMatcher):
     to whole steps below the prior and at most ``levels`` steps down. The predictions are those of
     :class:`PosteriorMatcher` matching with :meth:`weights` (tested). Against
     :class:`PosteriorMatcher` itself (the previous ``accurate`` network, d = 9, p = 0.006, paired
-    shots) it makes from as many errors (425 vs 427 on 30,000 tuning shots in X) to 6% more (562 vs 532 on 50,000
-    in Z; the rounding and the lifts share that cost), with 0.36 ms of matching per shot instead of
+    shots) it makes from as many errors (425 vs 427 on 30,000 tuning shots in X) to 6% more (562
+    vs 532 on 50,000 in Z; the rounding and the lifts share that cost), with 0.36 ms of matching per shot instead of
     2.0 ms on one core of the project's CPU, and 18× less time at p = 0.003 (BENCHMARKS.md,
     'Reweighting without a graph per shot'). The price is a larger graph, built once: at d = 21
     over 21 rounds it has 620,000 nodes and takes 6 s and about 300 MB to build.

@@ -179,6 +179,7 @@ def test_shipped_configs_load_and_each_gpu_config_trains_its_cpu_recipes_network
     configs = pathlib.Path(__file__).parent.parent / "training" / "configs"
     loaded = {path.stem: qec.TrainConfig.from_args([f"--config={path}"]) for path in configs.glob("*.json")}
     assert {"default", "accurate", "gpu", "gpu_wide"} <= set(loaded)
+    def network(cfg):
+        return cfg.width, cfg.depth, cfg.kernel, cfg.residual, cfg.labels, cfg.loss_on, cfg.noise
     for gpu, cpu in (("gpu", "default"), ("gpu_wide", "accurate"), ("gpu_depth5", "depth5")):
-        network = lambda cfg: (cfg.width, cfg.depth, cfg.kernel, cfg.residual, cfg.labels, cfg.loss_on, cfg.noise)
         assert network(loaded[gpu]) == network(loaded[cpu]), (gpu, cpu)
