@@ -18,6 +18,8 @@ def main():
     parser.add_argument("--noise", default="uniform:0.006")
     parser.add_argument("--shots", type=int, default=10_000)
     parser.add_argument("--thresholds", default="1,2,3,4,5")
+    parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None,
+                        help="the network's arithmetic (default: float32 on a CPU)")
     args = parser.parse_args()
     model = qec.PreDecoder.load(args.model)
     thresholds = [float(t) for t in args.thresholds.split(",")]
@@ -25,8 +27,10 @@ def main():
         for basis in args.bases.split(","):
             graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(d, d, basis=basis, noise=args.noise))
             batch = qec.StimSampler(graph, seed=1000 + d).sample(args.shots)
-            result = qec.evaluate(model, graph, batch.dets, batch.obs, thresholds=thresholds, correlated=True)
+            result = qec.evaluate(model, graph, batch.dets, batch.obs, thresholds=thresholds, correlated=True,
+                                   precision=args.precision)
             print(json.dumps({"distance": d, "basis": basis, "noise": args.noise, "shots": args.shots,
+                              "precision": args.precision or "float32",
                               "pymatching_errors": result["pymatching_errors"],
                               "pymatching_correlated_errors": result["pymatching_correlated_errors"],
                               "density_in": result["density_in"],

@@ -256,30 +256,52 @@ def _lr_at(cfg: TrainConfig, step: int) -> float:
 @torch.no_grad()
 def evaluate(predecoder: PreDecoder, graph: DecodingGraph, dets: np.ndarray, obs: np.ndarray, *,
              thresholds: list[float], matcher: Matcher | None = None, device="cpu",
-             baseline_errors: int | None = None, correlated: bool = False) -> dict:
+             baseline_errors: int | None = None, correlated: bool = False, precision: str | None = None,
+             chunk_size: int = 5_000) -> dict:
     """Pipeline errors and residual density at each threshold, against PyMatching on the same shots.
 
     With ``correlated=True`` it also reports ``"pymatching_correlated_errors"`` and
     ``"by_threshold_correlated": {thr: (errors, density_residual)}`` for correlated matching on
-    the correlation-safe residual.
+    the correlation-safe residual. The shots go through the network ``chunk_size`` at a time, so
+    memory is bounded by the chunk, not by the number of shots (the counts do not depend on it).
 
     Returns:
         ``{"pymatching_errors", "shots", "density_in", "by_threshold": {thr: (errors, density_residual)},
         "best_threshold"}``; the best threshold has the fewest errors (ties: the lowest threshold,
         which removes the most events).
+
+    Examples:
+        >>> import qec
+        >>> graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, noise="uniform:0.01"))
+        >>> batch = qec.StimSampler(graph, seed=1).sample(200)
+        >>> pre = qec.PreDecoder.untrained(classes=graph.classes, width=4, depth=1)
+        >>> sorted(evaluate(pre, graph, batch.dets, batch.obs, thresholds=[1, 2])["by_threshold"])
+        [1, 2]
     """
     matcher = matcher or Matcher(graph.dem)
     if baseline_errors is None:
         baseline_errors = int(np.any(matcher.decode_batch(dets) != obs, axis=1).sum())
-    bound = predecoder.bind(graph, device=device)
-    dets_t = torch.as_tensor(dets, device=device)
-    logits = bound.edge_logits(dets_t, batch_size=512)
-    results = {}
-    for thr in thresholds:
-        residual, flip = bound.apply(bound.decide(logits, dets_t, threshold=thr), dets_t)
-        residual = residual.cpu().numpy()
-        pred = matcher.decode_batch(residual) ^ flip.cpu().numpy()
-        results[thr] = (int(np.any(pred != obs, axis=1).sum()), float(residual.mean()))
+    bound = predecoder.bind(graph, device=device, precision=precision)
+    variants = [False, True] if correlated else [False]
+    errors = {(v, thr): 0 for v in variants for thr in thresholds}
+    residual_events = dict.fromkeys(errors, 0)
+    for start in range(0, len(dets), chunk_size):
+        chunk_obs = obs[start:start + chunk_size]
+        dets_t = torch.as_tensor(dets[start:start + chunk_size], device=device)
+        logits = bound.edge_logits(dets_t, batch_size=512)
+        for variant, thr in errors:
+            chosen = bound.decide(logits, dets_t, threshold=thr)
+            if variant:
+                chosen = bound.correlation_safe(chosen, dets_t)
+            residual, flip = bound.apply(chosen, dets_t)
+            residual = residual.cpu().numpy()
+            pred = matcher.decode_batch(residual, correlated=variant) ^ flip.cpu().numpy()
+            errors[variant, thr] += int(np.any(pred != chunk_obs, axis=1).sum())
+            residual_events[variant, thr] += int(residual.sum())
+    def table(variant: bool) -> dict:
+        return {thr: (errors[variant, thr], residual_events[variant, thr] / dets.size) for thr in thresholds}
+
+    results = table(False)
     # The most aggressive threshold that does not lose to PyMatching on these shots; else the fewest errors.
     safe = [t for t in thresholds if results[t][0] <= baseline_errors]
     best = min(safe) if safe else min(thresholds, key=lambda t: (results[t][0], t))
@@ -287,13 +309,7 @@ def evaluate(predecoder: PreDecoder, graph: DecodingGraph, dets: np.ndarray, obs
            "by_threshold": results, "best_threshold": best}
     if correlated:
         out["pymatching_correlated_errors"] = int(np.any(matcher.decode_batch(dets, correlated=True) != obs, axis=1).sum())
-        out["by_threshold_correlated"] = {}
-        for thr in thresholds:
-            chosen = bound.correlation_safe(bound.decide(logits, dets_t, threshold=thr), dets_t)
-            residual, flip = bound.apply(chosen, dets_t)
-            residual = residual.cpu().numpy()
-            pred = matcher.decode_batch(residual, correlated=True) ^ flip.cpu().numpy()
-            out["by_threshold_correlated"][thr] = (int(np.any(pred != obs, axis=1).sum()), float(residual.mean()))
+        out["by_threshold_correlated"] = table(True)
     return out
 
 

@@ -183,3 +183,20 @@ def test_shipped_configs_load_and_each_gpu_config_trains_its_cpu_recipes_network
         return cfg.width, cfg.depth, cfg.kernel, cfg.residual, cfg.labels, cfg.loss_on, cfg.noise
     for gpu, cpu in (("gpu", "default"), ("gpu_wide", "accurate"), ("gpu_depth5", "depth5")):
         assert network(loaded[gpu]) == network(loaded[cpu]), (gpu, cpu)
+
+
+def test_evaluate_in_chunks_counts_what_the_whole_batch_counts():
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, noise="uniform:0.02"))
+    batch = qec.StimSampler(graph, seed=4).sample(600)
+    pre = qec.PreDecoder.untrained(classes=graph.classes, width=8, depth=2, seed=2)
+    thresholds = [-0.2, 0.0, 0.2]
+    whole = qec.evaluate(pre, graph, batch.dets, batch.obs, thresholds=thresholds, correlated=True, chunk_size=600)
+    chunked = qec.evaluate(pre, graph, batch.dets, batch.obs, thresholds=thresholds, correlated=True, chunk_size=97)
+    for key in ("by_threshold", "by_threshold_correlated"):
+        assert {t: e for t, (e, _) in chunked[key].items()} == {t: e for t, (e, _) in whole[key].items()}
+        assert [r for _, r in chunked[key].values()] == pytest.approx([r for _, r in whole[key].values()])
+    assert {k: v for k, v in chunked.items() if not k.startswith("by_")} == \
+        {k: v for k, v in whole.items() if not k.startswith("by_")}
+    # The untrained network commits edges below the highest threshold, so the counts are not all PyMatching's.
+    assert {errors for errors, _ in whole["by_threshold"].values()} != {whole["pymatching_errors"]}
+    assert all(density <= whole["density_in"] for _, density in whole["by_threshold"].values())
