@@ -58,6 +58,10 @@ def main():
     print(f"- Decision policy `{model.policy}`; threshold {model.threshold:g} for uncorrelated residual matching, "
           f"{model.threshold_correlated:g} (with correlation-safe commits) for correlated residual matching, chosen on "
           f"shots no benchmark uses (BENCHMARKS.md, 'Choosing the shipped thresholds').")
+    if model.threshold_by_density:
+        rule = ", ".join(f"{thr:g} below {rho:g}" for rho, thr in model.threshold_by_density)
+        print(f"- Hard threshold by the circuit's noise (its DEM's expected detection events per detector): {rule}; "
+              f"{model.threshold:g} above (BENCHMARKS.md, 'A threshold by the circuit's noise').")
     print(f"- Reweighted matching (`pipeline-reweighted`, `Decoder(reweight=True)`): commits above "
           f"{model.threshold_reweighted:g}, then weights move by {model.reweight_scale:g} × logit on edges between "
           f"events; the two-pass correlated variant commits "

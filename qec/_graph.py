@@ -170,6 +170,22 @@ class DecodingGraph:
                                        shape=(self.num_edges, self.num_detectors))
 
     @functools.cached_property
+    def expected_density(self) -> float:
+        """Detection events per detector that the DEM's noise produces on average.
+
+        Each detector fires with ``(1 - prod(1 - 2 p_e)) / 2`` over the edges ``e`` that touch it
+        (their marginal probabilities, taken as independent).
+
+        Examples:
+            >>> import qec
+            >>> round(DecodingGraph.from_circuit(qec.generate_circuit(9, 9, noise="uniform:0.003")).expected_density, 3)
+            0.049
+        """
+        log_keep = np.log(np.abs(1 - 2 * self.edge_probabilities))
+        per_detector = self.edge_detector_matrix.T.astype(np.float64) @ log_keep
+        return float(np.mean((1 - np.exp(per_detector)) / 2))
+
+    @functools.cached_property
     def edge_index(self) -> dict:
         """``{(detector, detector or BOUNDARY): edge index}``, the smaller detector first."""
         return {(int(a), int(b)): e for e, (a, b) in enumerate(self.edge_detectors)}

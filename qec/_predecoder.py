@@ -33,6 +33,13 @@ class PreDecoder:
           exactly its endpoints' events and never creates a new one.
         - ``"threshold"``: every edge whose logit clears ``threshold`` is applied.
 
+    ``threshold_by_density`` makes the hard threshold follow the circuit's noise: pairs
+    ``(density, threshold)`` in ascending density; a circuit whose noise model produces fewer
+    detection events per detector than a pair's density (:attr:`qec.DecodingGraph.expected_density`)
+    takes the threshold of the first such pair, one at or above them all takes ``threshold``. The
+    threshold that is best at one noise level over-commits at lower noise (BENCHMARKS.md, "A
+    threshold by the circuit's noise").
+
     Reweighted matching (``qec.Decoder(..., reweight=True)``) commits the edges above
     ``threshold_reweighted`` (infinite: none) and matches the rest on a graph whose judged edges
     move by ``reweight_scale`` times their logits; its two-pass correlated form commits above
@@ -50,7 +57,8 @@ class PreDecoder:
     def __init__(self, net: PreDecoderNet, *, classes: list, threshold: float = 0.0, policy: str = "mutual",
                  threshold_correlated: float | None = None, reweight_scale: float = 0.25,
                  reweight_scale_correlated: float = 0.1, threshold_reweighted: float = float("inf"),
-                 threshold_reweighted_correlated: float | None = None, metadata: dict | None = None):
+                 threshold_reweighted_correlated: float | None = None,
+                 threshold_by_density: list | None = None, metadata: dict | None = None):
         if policy not in POLICIES:
             raise ValueError(f"policy {policy!r} is unknown; expected one of {POLICIES}")
         if len(classes) != net.config.num_classes:
@@ -65,6 +73,7 @@ class PreDecoder:
         self.threshold_reweighted = float(threshold_reweighted)
         self.threshold_reweighted_correlated = (self.threshold_reweighted if threshold_reweighted_correlated is None
                                                 else float(threshold_reweighted_correlated))
+        self.threshold_by_density = threshold_by_density
         self.policy = policy
         self.metadata = dict(metadata or {})
 
@@ -110,6 +119,7 @@ class PreDecoder:
                           reweight_scale_correlated=ckpt.get("reweight_scale_correlated", 0.1),
                           threshold_reweighted=ckpt.get("threshold_reweighted", float("inf")),
                           threshold_reweighted_correlated=ckpt.get("threshold_reweighted_correlated"),
+                          threshold_by_density=ckpt.get("threshold_by_density"),
                           metadata=ckpt.get("metadata"))
 
     def checkpoint(self, **extra: Any) -> dict:
@@ -120,8 +130,34 @@ class PreDecoder:
                 "reweight_scale": self.reweight_scale, "reweight_scale_correlated": self.reweight_scale_correlated,
                 "threshold_reweighted": self.threshold_reweighted,
                 "threshold_reweighted_correlated": self.threshold_reweighted_correlated,
+                "threshold_by_density": self.threshold_by_density,
                 "policy": self.policy, "metadata": self.metadata,
                 "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}, **extra}
+
+    @property
+    def threshold_by_density(self) -> list[tuple[float, float]]:
+        """``(density, threshold)`` pairs, ascending in density (see the class docstring); may be empty."""
+        return self._threshold_by_density
+
+    @threshold_by_density.setter
+    def threshold_by_density(self, pairs: list | None) -> None:
+        pairs = [(float(rho), float(thr)) for rho, thr in pairs or []]
+        densities = [rho for rho, _ in pairs]
+        if densities != sorted(set(densities)) or any(not 0 < rho < 1 for rho in densities):
+            raise ValueError(f"threshold_by_density={pairs}; expected (density, threshold) pairs "
+                             "with distinct densities in (0, 1), ascending")
+        self._threshold_by_density = pairs
+
+    def threshold_at(self, density: float) -> float:
+        """The hard threshold for a circuit whose noise gives ``density`` detection events per detector.
+
+        Examples:
+            >>> pre = PreDecoder.untrained(classes=[(0, 0, 0)], width=4, depth=1)
+            >>> pre.threshold, pre.threshold_by_density = 2.0, [(0.055, 4.0), (0.075, 3.0)]
+            >>> [pre.threshold_at(density) for density in (0.04, 0.06, 0.09)]
+            [4.0, 3.0, 2.0]
+        """
+        return next((thr for rho, thr in self.threshold_by_density if density < rho), self.threshold)
 
     def save(self, path: str | os.PathLike, **extra: Any) -> None:
         torch.save(self.checkpoint(**extra), path)
@@ -148,10 +184,11 @@ class PreDecoder:
 
     def __repr__(self) -> str:
         cfg = self.net.config
+        by_density = "".join(f", {thr:g} below density {rho:g}" for rho, thr in self.threshold_by_density)
         return (f"<qec.PreDecoder: {len(self.classes)} classes, width {cfg.width}, depth {cfg.depth}"
                 f"{' residual' if cfg.residual else ''}, "
                 f"R={cfg.receptive_field}, {self.net.num_parameters} parameters, policy {self.policy}, "
-                f"threshold {self.threshold:g}>")
+                f"threshold {self.threshold:g}{by_density}>")
 
 
 class BoundPreDecoder:
@@ -198,6 +235,11 @@ class BoundPreDecoder:
         self._edge_obs = torch.tensor(graph.edge_observables, dtype=torch.float32, device=device)
 
     @property
+    def threshold(self) -> float:
+        """The hard threshold for this graph: the model's, or its threshold by the graph's noise."""
+        return self.predecoder.threshold_at(self.graph.expected_density)
+
+    @property
     def num_outputs(self) -> int:
         T, H, W = self.grid_shape
         return len(self.predecoder.classes) * T * H * W
@@ -240,8 +282,9 @@ class BoundPreDecoder:
 
     def decide(self, logits: torch.Tensor, dets: torch.Tensor, *, threshold: float | None = None,
                policy: str | None = None) -> torch.Tensor:
-        """Edge decisions ``bool (B, num_edges)`` from logits, by the pre-decoder's policy and threshold."""
-        threshold = self.predecoder.threshold if threshold is None else threshold
+        """Edge decisions ``bool (B, num_edges)`` from logits, by the pre-decoder's policy and
+        :attr:`threshold` (or the one given)."""
+        threshold = self.threshold if threshold is None else threshold
         policy = self.predecoder.policy if policy is None else policy
         B = dets.shape[0]
         active = torch.cat([dets, torch.ones((B, 1), dtype=torch.bool, device=dets.device)], dim=1)

@@ -165,7 +165,7 @@ class StreamDecoder:
         for k, d in enumerate(dets):
             active[:, k] = self._raw[self._layer[d]][:, self._position[d]]
         decisions = decide_edges(logits, torch.as_tensor(active, device=bound.device),
-                                 torch.as_tensor(local, device=bound.device), threshold=bound.predecoder.threshold,
+                                 torch.as_tensor(local, device=bound.device), threshold=bound.threshold,
                                  policy=bound.predecoder.policy).cpu().numpy()
         keep = (anchors[:, 0] >= self._predecoded) & (anchors[:, 0] < end)
         decisions[:, ~keep] = False

@@ -148,6 +148,25 @@ def test_the_reweighted_variants_use_their_own_thresholds(graph_d5, tiny_predeco
     assert (loaded.threshold_reweighted, loaded.threshold_reweighted_correlated) == (-10.0, float("inf"))
 
 
+def test_the_hard_threshold_follows_the_circuits_noise(tmp_path, tiny_predecoder):
+    low, high = (qec.DecodingGraph.from_circuit(qec.generate_circuit(5, 5, basis="x", noise=f"uniform:{p}"))
+                 for p in (0.003, 0.01))
+    assert 0.04 < low.expected_density < 0.05 < 0.11 < high.expected_density < 0.14
+    tiny_predecoder.threshold, tiny_predecoder.threshold_by_density = -0.3, [(0.08, 0.1)]
+    assert (tiny_predecoder.bind(low).threshold, tiny_predecoder.bind(high).threshold) == (0.1, -0.3)
+    for graph, threshold in ((low, 0.1), (high, -0.3)):
+        bound = tiny_predecoder.bind(graph)
+        dets = torch.as_tensor(qec.StimSampler(graph, seed=10).sample(100).dets)
+        logits = bound.edge_logits(dets)
+        np.testing.assert_array_equal(bound.run(dets)[False][0].numpy(),
+                                      bound.apply(bound.decide(logits, dets, threshold=threshold), dets)[0].numpy())
+    tiny_predecoder.save(tmp_path / "m.pt")
+    loaded = qec.PreDecoder.from_checkpoint(tmp_path / "m.pt")
+    assert loaded.threshold_by_density == [(0.08, 0.1)] and "0.1 below density 0.08" in repr(loaded)
+    with pytest.raises(ValueError, match="ascending"):
+        loaded.threshold_by_density = [(0.2, 3.0), (0.1, 4.0)]
+
+
 def test_every_shipped_model_loads_with_its_card():
     import pathlib
     for name in qec._predecoder.SHIPPED_MODELS:

@@ -37,6 +37,22 @@ def test_sliding_windows_stay_close_to_whole_decoding():
     assert held <= 3 + 3 + R + (R - 1) // 2 + 1  # window + receptive field + one group of decided layers
 
 
+def test_a_stream_commits_with_the_threshold_the_circuits_noise_selects():
+    circuit = qec.generate_circuit(3, 12, basis="z", noise="uniform:0.008")
+    dets = circuit.compile_detector_sampler(seed=3).sample(300)
+    fixed = qec.PreDecoder.load("default")
+    fixed.threshold = 6.0
+    by_noise = qec.PreDecoder.load("default")
+    by_noise.threshold_by_density = [(0.99, 6.0)]  # any circuit's noise selects 6
+    whole = qec.Decoder.from_circuit(circuit, model=fixed, device="cpu").decode_batch(dets)
+    stream = qec.Decoder.from_circuit(circuit, model=by_noise, device="cpu").stream(300, commit_rounds=20,
+                                                                                     buffer_rounds=20)
+    predictions, _ = _push_all(stream, dets)
+    np.testing.assert_array_equal(predictions, whole)
+    shipped = qec.Decoder.from_circuit(circuit, model="default", device="cpu").decode_batch(dets)
+    assert (predictions != shipped).any()  # 6 commits less than the shipped threshold: some predictions move
+
+
 @pytest.mark.parametrize("model", [None, "default"])
 def test_long_streams_hold_a_bounded_number_of_rounds(model):
     circuit = qec.generate_circuit(3, 1000, basis="x", noise="uniform:0.002")

@@ -3,6 +3,11 @@
     python training/export.py runs/default/best.pt models/default.pt --name default --minutes 45 \
         --machine "2-core CPU (no GPU)" --threshold 4 --threshold-correlated 5 --reweight-scale 0.25 \
         --reweight-scale-correlated 0.1 --threshold-reweighted 6
+
+An exported model can be its own checkpoint, to change its decision settings alone:
+
+    python training/export.py models/accurate.pt models/accurate.pt --name accurate --minutes 48.7 \
+        --machine "2-core CPU (no GPU)" --threshold-by-density 0.055:4,0.075:3
 """
 
 import argparse
@@ -19,6 +24,9 @@ if __name__ == "__main__":
     parser.add_argument("--minutes", type=float, required=True, help="wall time of the training run")
     parser.add_argument("--machine", required=True)
     parser.add_argument("--threshold", type=float, default=None, help="override the tuned threshold")
+    parser.add_argument("--threshold-by-density", default=None, metavar="DENSITY:THRESHOLD,...",
+                        help="hard thresholds for shots below these detection-event densities (ascending; "
+                             "see qec.PreDecoder); 'none' removes them")
     parser.add_argument("--decision-settings-from", default=None, metavar="MODEL",
                         help="take every decision setting but the threshold from this model (e.g. 'default'); "
                              "the flags below override it")
@@ -37,6 +45,9 @@ if __name__ == "__main__":
     predecoder = qec.PreDecoder.from_checkpoint(args.checkpoint)
     if args.threshold is not None:
         predecoder.threshold = args.threshold
+    if args.threshold_by_density is not None:
+        predecoder.threshold_by_density = [] if args.threshold_by_density == "none" else [
+            pair.split(":") for pair in args.threshold_by_density.split(",")]
     if args.decision_settings_from is not None:
         source = qec.PreDecoder.load(args.decision_settings_from)
         for name in ("threshold_correlated", "reweight_scale", "reweight_scale_correlated", "threshold_reweighted",

@@ -1,0 +1,95 @@
+"""Choose a model's hard threshold by detection-event density, from shot-by-shot failures.
+
+A shot's decisions at a fixed threshold do not depend on the other shots, so one pass records,
+per shot, its density and whether the pipeline fails at each candidate threshold; any rule
+"threshold by density" is then scored offline on the same shots, against PyMatching's failures.
+
+    # shots no benchmark uses (seed 1000 + d), several noise levels pooled:
+    python benchmarks/tune_threshold_by_density.py models/accurate.pt --distance 9 --bases x,z \
+        --noise uniform:0.003,uniform:0.004,uniform:0.005,uniform:0.006 --shots 50000 --thresholds 2,3,4,5 \
+        --precision bfloat16 --out runs/by_density_d9.npz
+    python benchmarks/tune_threshold_by_density.py --score runs/by_density_d9.npz --rule 0.055:4,0.075:3
+"""
+
+import argparse
+import json
+
+import numpy as np
+import torch
+
+import qec
+
+
+def record(model, distance: int, basis: str, noise: str, shots: int, thresholds: list[float],
+           precision: str | None, chunk_size: int = 5_000) -> dict:
+    """Per-shot density, PyMatching's failures and the pipeline's failures at each threshold."""
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(distance, distance, basis=basis, noise=noise))
+    batch = qec.StimSampler(graph, seed=1000 + distance).sample(shots)
+    matcher = qec.Matcher(graph.dem)
+    bound = model.bind(graph, precision=precision)
+    fails = np.zeros((len(thresholds), shots), dtype=bool)
+    for start in range(0, shots, chunk_size):
+        dets = torch.as_tensor(batch.dets[start:start + chunk_size])
+        obs = batch.obs[start:start + chunk_size]
+        logits = bound.edge_logits(dets, batch_size=512)
+        for k, thr in enumerate(thresholds):
+            residual, flip = bound.apply(bound.decide(logits, dets, threshold=thr), dets)
+            pred = matcher.decode_batch(residual.numpy()) ^ flip.numpy()
+            fails[k, start:start + len(dets)] = np.any(pred != obs, axis=1)
+    return {"density": batch.dets.mean(axis=1), "pymatching": np.any(matcher.decode_batch(batch.dets) != batch.obs, axis=1),
+            "pipeline": fails}
+
+
+def score(data, rule: list[tuple[float, float]], default: float) -> dict:
+    """Errors of the rule (threshold ``default`` above every density of the rule) per noise setting."""
+    thresholds = list(data["thresholds"])
+    out = {}
+    for setting in data["settings"]:
+        density, pm, fails = data[f"{setting}/density"], data[f"{setting}/pymatching"], data[f"{setting}/pipeline"]
+        chosen = np.full(len(density), thresholds.index(default))
+        for rho, thr in reversed(rule):
+            chosen[density < rho] = thresholds.index(thr)
+        out[setting] = {"pymatching": int(pm.sum()), "rule": int(fails[chosen, np.arange(len(density))].sum()),
+                        **{f"fixed {t:g}": int(fails[k].sum()) for k, t in enumerate(thresholds)}}
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", nargs="?")
+    parser.add_argument("--distance", type=int, default=9)
+    parser.add_argument("--bases", default="x,z")
+    parser.add_argument("--noise", default="uniform:0.003,uniform:0.006", help="comma-separated noise settings")
+    parser.add_argument("--shots", type=int, default=50_000)
+    parser.add_argument("--thresholds", default="2,3,4,5")
+    parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None)
+    parser.add_argument("--out", help="where to write the shot-by-shot record (.npz)")
+    parser.add_argument("--score", metavar="NPZ", nargs="+", help="score --rule on records instead of making one")
+    parser.add_argument("--rule", default="", help="DENSITY:THRESHOLD,... ascending (empty: the default threshold alone)")
+    parser.add_argument("--default-threshold", type=float, default=2.0, help="the threshold above every density of the rule")
+    args = parser.parse_args()
+    if args.score:
+        rule = [tuple(float(v) for v in pair.split(":")) for pair in args.rule.split(",") if pair]
+        for path in args.score:
+            for setting, counts in score(np.load(path), rule, args.default_threshold).items():
+                print(json.dumps({"setting": setting, "rule": args.rule, **counts}))
+        return
+    if not args.model or not args.out:
+        parser.error("give a model and --out to make a record, or --score NPZ to score one")
+    model = qec.PreDecoder.load(args.model)
+    thresholds = [float(t) for t in args.thresholds.split(",")]
+    arrays, settings = {"thresholds": np.array(thresholds)}, []
+    for noise in args.noise.split(","):
+        for basis in args.bases.split(","):
+            setting = f"d{args.distance} {basis} {noise}"
+            part = record(model, args.distance, basis, noise, args.shots, thresholds, args.precision)
+            settings.append(setting)
+            arrays.update({f"{setting}/{key}": value for key, value in part.items()})
+            print(json.dumps({"setting": setting, "shots": args.shots, "density_in": float(part["density"].mean()),
+                              "pymatching": int(part["pymatching"].sum()),
+                              **{f"fixed {t:g}": int(f.sum()) for t, f in zip(thresholds, part["pipeline"])}}), flush=True)
+            np.savez_compressed(args.out, settings=np.array(settings), **arrays)
+
+
+if __name__ == "__main__":
+    main()
