@@ -1,14 +1,19 @@
-"""Choose a model's hard threshold by detection-event density, from shot-by-shot failures.
+"""A model's hard threshold at several noise levels, from shot-by-shot failures.
 
-A shot's decisions at a fixed threshold do not depend on the other shots, so one pass records,
-per shot, its density and whether the pipeline fails at each candidate threshold; any rule
-"threshold by density" is then scored offline on the same shots, against PyMatching's failures.
+One pass per noise setting records, per shot, its detection-event density and whether PyMatching
+and the pipeline at each candidate threshold fail; the printed counts per setting choose a
+threshold per noise level (`qec.PreDecoder.threshold_by_density`, keyed by the circuit's expected
+density). `--score` replays a rule on each shot's own density instead, from the record alone (a
+shot's decisions at a fixed threshold do not depend on the other shots).
 
-    # shots no benchmark uses (seed 1000 + d), several noise levels pooled:
+    # shots no benchmark uses (seed 1000 + d); `accurate`'s rule came from these two runs:
     python benchmarks/tune_threshold_by_density.py models/accurate.pt --distance 9 --bases x,z \
-        --noise uniform:0.003,uniform:0.004,uniform:0.005,uniform:0.006 --shots 50000 --thresholds 2,3,4,5 \
-        --precision bfloat16 --out runs/by_density_d9.npz
-    python benchmarks/tune_threshold_by_density.py --score runs/by_density_d9.npz --rule 0.055:4,0.075:3
+        --noise uniform:0.003,uniform:0.004 --shots 100000 --thresholds 2,3,4,5 --precision bfloat16 \
+        --out runs/bd_low.npz
+    python benchmarks/tune_threshold_by_density.py models/accurate.pt --distance 9 --bases x,z \
+        --noise uniform:0.005,uniform:0.006 --shots 40000 --thresholds 2,3,4,5 --precision bfloat16 \
+        --out runs/bd_high.npz
+    python benchmarks/tune_threshold_by_density.py --score runs/bd_low.npz runs/bd_high.npz --rule 0.055:4,0.0695:3
 """
 
 import argparse

@@ -298,6 +298,7 @@ def evaluate(predecoder: PreDecoder, graph: DecodingGraph, dets: np.ndarray, obs
             pred = matcher.decode_batch(residual, correlated=variant) ^ flip.cpu().numpy()
             errors[variant, thr] += int(np.any(pred != chunk_obs, axis=1).sum())
             residual_events[variant, thr] += int(residual.sum())
+
     def table(variant: bool) -> dict:
         return {thr: (errors[variant, thr], residual_events[variant, thr] / dets.size) for thr in thresholds}
 
