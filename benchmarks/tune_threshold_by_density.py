@@ -20,29 +20,21 @@ import argparse
 import json
 
 import numpy as np
-import torch
 
 import qec
 
 
 def record(model, distance: int, basis: str, noise: str, shots: int, thresholds: list[float],
-           precision: str | None, chunk_size: int = 5_000) -> dict:
+           precision: str | None) -> dict:
     """Per-shot density, PyMatching's failures and the pipeline's failures at each threshold."""
     graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(distance, distance, basis=basis, noise=noise))
     batch = qec.StimSampler(graph, seed=1000 + distance).sample(shots)
     matcher = qec.Matcher(graph.dem)
-    bound = model.bind(graph, precision=precision)
-    fails = np.zeros((len(thresholds), shots), dtype=bool)
-    for start in range(0, shots, chunk_size):
-        dets = torch.as_tensor(batch.dets[start:start + chunk_size])
-        obs = batch.obs[start:start + chunk_size]
-        logits = bound.edge_logits(dets, batch_size=512)
-        for k, thr in enumerate(thresholds):
-            residual, flip = bound.apply(bound.decide(logits, dets, threshold=thr), dets)
-            pred = matcher.decode_batch(residual.numpy()) ^ flip.numpy()
-            fails[k, start:start + len(dets)] = np.any(pred != obs, axis=1)
-    return {"density": batch.dets.mean(axis=1), "pymatching": np.any(matcher.decode_batch(batch.dets) != batch.obs, axis=1),
-            "pipeline": fails}
+    pymatching = np.any(matcher.decode_batch(batch.dets) != batch.obs, axis=1)
+    result = qec.evaluate(model, graph, batch.dets, batch.obs, thresholds=thresholds, matcher=matcher,
+                          baseline_errors=int(pymatching.sum()), precision=precision)
+    return {"density": batch.dets.mean(axis=1), "pymatching": pymatching,
+            "pipeline": np.stack([result["by_threshold_failures"][thr] for thr in thresholds])}
 
 
 def score(data, rule: list[tuple[float, float]], default: float) -> dict:

@@ -267,8 +267,9 @@ def evaluate(predecoder: PreDecoder, graph: DecodingGraph, dets: np.ndarray, obs
 
     Returns:
         ``{"pymatching_errors", "shots", "density_in", "by_threshold": {thr: (errors, density_residual)},
-        "best_threshold"}``; the best threshold has the fewest errors (ties: the lowest threshold,
-        which removes the most events).
+        "by_threshold_failures": {thr: bool (shots,)}, "best_threshold"}``: the failures are the
+        shots the pipeline gets wrong; the best threshold has the fewest errors (ties: the lowest
+        threshold, which removes the most events).
 
     Examples:
         >>> import qec
@@ -283,31 +284,33 @@ def evaluate(predecoder: PreDecoder, graph: DecodingGraph, dets: np.ndarray, obs
         baseline_errors = int(np.any(matcher.decode_batch(dets) != obs, axis=1).sum())
     bound = predecoder.bind(graph, device=device, precision=precision)
     variants = [False, True] if correlated else [False]
-    errors = {(v, thr): 0 for v in variants for thr in thresholds}
-    residual_events = dict.fromkeys(errors, 0)
+    failures = {(v, thr): np.zeros(len(dets), dtype=bool) for v in variants for thr in thresholds}
+    residual_events = dict.fromkeys(failures, 0)
     for start in range(0, len(dets), chunk_size):
         chunk_obs = obs[start:start + chunk_size]
         dets_t = torch.as_tensor(dets[start:start + chunk_size], device=device)
         logits = bound.edge_logits(dets_t, batch_size=512)
-        for variant, thr in errors:
+        for variant, thr in failures:
             chosen = bound.decide(logits, dets_t, threshold=thr)
             if variant:
                 chosen = bound.correlation_safe(chosen, dets_t)
             residual, flip = bound.apply(chosen, dets_t)
             residual = residual.cpu().numpy()
             pred = matcher.decode_batch(residual, correlated=variant) ^ flip.cpu().numpy()
-            errors[variant, thr] += int(np.any(pred != chunk_obs, axis=1).sum())
+            failures[variant, thr][start:start + len(chunk_obs)] = np.any(pred != chunk_obs, axis=1)
             residual_events[variant, thr] += int(residual.sum())
 
     def table(variant: bool) -> dict:
-        return {thr: (errors[variant, thr], residual_events[variant, thr] / dets.size) for thr in thresholds}
+        return {thr: (int(failures[variant, thr].sum()), residual_events[variant, thr] / dets.size)
+                for thr in thresholds}
 
     results = table(False)
     # The most aggressive threshold that does not lose to PyMatching on these shots; else the fewest errors.
     safe = [t for t in thresholds if results[t][0] <= baseline_errors]
     best = min(safe) if safe else min(thresholds, key=lambda t: (results[t][0], t))
     out = {"pymatching_errors": baseline_errors, "shots": len(dets), "density_in": float(dets.mean()),
-           "by_threshold": results, "best_threshold": best}
+           "by_threshold": results, "by_threshold_failures": {thr: failures[False, thr] for thr in thresholds},
+           "best_threshold": best}
     if correlated:
         out["pymatching_correlated_errors"] = int(np.any(matcher.decode_batch(dets, correlated=True) != obs, axis=1).sum())
         out["by_threshold_correlated"] = table(True)

@@ -7,7 +7,7 @@
 An exported model can be its own checkpoint, to change its decision settings alone:
 
     python training/export.py models/accurate.pt models/accurate.pt --name accurate --minutes 48.7 \
-        --machine "2-core CPU (no GPU)" --threshold-by-density 0.055:4,0.075:3
+        --machine "2-core CPU (no GPU)" --threshold-by-density 0.055:4,0.0695:3
 """
 
 import argparse
@@ -25,8 +25,8 @@ if __name__ == "__main__":
     parser.add_argument("--machine", required=True)
     parser.add_argument("--threshold", type=float, default=None, help="override the tuned threshold")
     parser.add_argument("--threshold-by-density", default=None, metavar="DENSITY:THRESHOLD,...",
-                        help="hard thresholds for shots below these detection-event densities (ascending; "
-                             "see qec.PreDecoder); 'none' removes them")
+                        help="hard thresholds for circuits whose expected detection-event density is below "
+                             "these (ascending; see qec.PreDecoder); 'none' removes them")
     parser.add_argument("--decision-settings-from", default=None, metavar="MODEL",
                         help="take every decision setting but the threshold from this model (e.g. 'default'); "
                              "the flags below override it")
