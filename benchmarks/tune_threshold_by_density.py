@@ -22,6 +22,7 @@ import json
 import numpy as np
 
 import qec
+from qec._predecoder import threshold_for_density
 
 
 def record(model, distance: int, basis: str, noise: str, shots: int, thresholds: list[float],
@@ -43,9 +44,7 @@ def score(data, rule: list[tuple[float, float]], default: float) -> dict:
     out = {}
     for setting in data["settings"]:
         density, pm, fails = data[f"{setting}/density"], data[f"{setting}/pymatching"], data[f"{setting}/pipeline"]
-        chosen = np.full(len(density), thresholds.index(default))
-        for rho, thr in reversed(rule):
-            chosen[density < rho] = thresholds.index(thr)
+        chosen = np.array([thresholds.index(threshold_for_density(rule, rho, default)) for rho in density])
         out[setting] = {"pymatching": int(pm.sum()), "rule": int(fails[chosen, np.arange(len(density))].sum()),
                         **{f"fixed {t:g}": int(fails[k].sum()) for k, t in enumerate(thresholds)}}
     return out

@@ -157,7 +157,7 @@ class PreDecoder:
             >>> [pre.threshold_at(density) for density in (0.04, 0.06, 0.09)]
             [4.0, 3.0, 2.0]
         """
-        return next((thr for rho, thr in self.threshold_by_density if density < rho), self.threshold)
+        return threshold_for_density(self.threshold_by_density, density, self.threshold)
 
     def save(self, path: str | os.PathLike, **extra: Any) -> None:
         torch.save(self.checkpoint(**extra), path)
@@ -370,6 +370,16 @@ class BoundPreDecoder:
     def __call__(self, dets: torch.Tensor, *, correlated: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """``bool (B, num_detectors)`` → ``(residual, obs_flip)``."""
         return self.run(dets, variants=(correlated,))[correlated]
+
+
+def threshold_for_density(pairs: list[tuple[float, float]], density: float, default: float) -> float:
+    """The threshold of the first ``(density, threshold)`` pair whose density exceeds ``density``; else ``default``.
+
+    Examples:
+        >>> threshold_for_density([(0.055, 4.0), (0.075, 3.0)], 0.06, 2.0)
+        3.0
+    """
+    return next((thr for rho, thr in pairs if density < rho), default)
 
 
 def precision_autocast(device: torch.device, precision: str):
