@@ -1,12 +1,19 @@
-"""What the paired-shot experiment scripts share: their common arguments, and their shots.
+"""What the paired-shot experiment scripts share: their common arguments, their shots, and a tally.
 
     parser = experiment_parser(__doc__, noise="uniform:0.003", seed=1009)
     parser.add_argument("--thresholds", default="2,4")
     args = parser.parse_args()
     graph, batch = graph_and_shots(args)
+
+    tally = PairedTally(circuit, matcher)
+    for dets, obs in tally.chunks(args.shots, seed=args.seed, chunk=5000):
+        tally.add("threshold 2", residual, prediction)  # prediction: the pre-decoder's flips XOR'd in
+    tally.print_summary(header)
 """
 
 import argparse
+
+import numpy as np
 
 import qec
 
@@ -33,3 +40,47 @@ def graph_and_shots(args: argparse.Namespace) -> tuple[qec.DecodingGraph, qec.Sy
     """The experiment's decoding graph and ``--shots`` shots sampled by qec.StimSampler from ``--seed``."""
     graph = qec.DecodingGraph.from_circuit(experiment_circuit(args))
     return graph, qec.StimSampler(graph, seed=args.seed).sample(args.shots)
+
+
+class PairedTally:
+    """Per-rule failures and residual events on shots sampled chunk by chunk, against PyMatching on the same shots."""
+
+    def __init__(self, circuit, matcher: qec.Matcher):
+        self.circuit, self.matcher = circuit, matcher
+        self.failures: dict = {}
+        self.events: dict = {}
+        self.baseline: list = []
+        self.events_in = 0
+        self.num_shots = 0
+        self._obs = None
+
+    def chunks(self, shots: int, *, seed: int, chunk: int):
+        """Yields ``(dets, obs)`` of ``shots`` shots in chunks of ``chunk``, one sampler seeded with ``seed``."""
+        sampler = self.circuit.compile_detector_sampler(seed=seed)
+        for begin in range(0, shots, chunk):
+            dets, obs = sampler.sample(min(chunk, shots - begin), separate_observables=True)
+            self.baseline.append(np.any(self.matcher.decode_batch(dets) != obs, axis=1))
+            self.events_in += int(dets.sum())
+            self.num_shots += len(dets)
+            self._obs = obs
+            yield dets, obs
+            print(f"  {begin + len(dets)} shots done", flush=True)
+
+    def add(self, rule, residual: np.ndarray, prediction: np.ndarray) -> None:
+        """Records a rule's residual and final prediction on the current chunk."""
+        self.failures.setdefault(rule, []).append(np.any(prediction != self._obs, axis=1))
+        self.events[rule] = self.events.get(rule, 0) + int(residual.sum())
+
+    def print_summary(self, header: str, names: dict | None = None) -> None:
+        """One line per rule (in the order of ``names`` when given): errors, paired counts against PyMatching,
+        residual density and cut."""
+        baseline = np.concatenate(self.baseline)
+        num_detectors = self.circuit.num_detectors
+        print(f"{header}: PyMatching {int(baseline.sum())} errors, density "
+              f"{self.events_in / (self.num_shots * num_detectors):.4f}")
+        for rule in names or self.failures:
+            fails = np.concatenate(self.failures[rule])
+            name = names[rule] if names else str(rule)
+            print(f"  {name:<44} {int(fails.sum()):>5} errors (paired {int((fails & ~baseline).sum())} / "
+                  f"{int((baseline & ~fails).sum())}), density {self.events[rule] / (self.num_shots * num_detectors):.4f} "
+                  f"({self.events_in / max(self.events[rule], 1):.1f}x)")
