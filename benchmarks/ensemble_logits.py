@@ -1,0 +1,65 @@
+"""Average two networks' logits: is the shipped model's error its variance, or what it can represent?
+
+Two independently trained networks make partly independent mistakes; the mean of their logits
+is the cheapest ensemble. If it beats each network by a wide margin, more capacity or more
+training shots should too; if not, the mistakes are shared (the labels or the formulation).
+Prints, for each logit source (each model, then the mean), the hard pipeline's errors and density
+cut at each threshold, and the reweighted pipeline's errors (commits above --reweight-threshold,
+the weights moved by --scale times the logits), with paired counts against PyMatching.
+
+    python benchmarks/ensemble_logits.py accurate default --distance 9 --noise uniform:0.006 --shots 20000 \
+        --seed 2009 --thresholds 2,3,4 --precision bfloat16
+"""
+
+import argparse
+
+import torch
+
+import qec
+
+from _paired_shots import PairedTally
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("models", nargs="+", help="shipped model names or checkpoint paths")
+    parser.add_argument("--distance", type=int, default=9)
+    parser.add_argument("--basis", default="x")
+    parser.add_argument("--noise", default="uniform:0.006")
+    parser.add_argument("--shots", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=2009)
+    parser.add_argument("--thresholds", default="2,3,4")
+    parser.add_argument("--reweight-threshold", type=float, default=6.0)
+    parser.add_argument("--scale", type=float, default=0.25)
+    parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None)
+    parser.add_argument("--chunk", type=int, default=5000, help="shots per network call")
+    args = parser.parse_args()
+    circuit = qec.generate_circuit(args.distance, args.distance, basis=args.basis, noise=args.noise)
+    graph = qec.DecodingGraph.from_circuit(circuit)
+    bounds = [qec.PreDecoder.load(m).bind(graph, precision=args.precision) for m in args.models]
+    matcher = qec.Matcher(graph.dem)
+    reweighted = qec.PosteriorMatcher(graph, scale=args.scale)
+    thresholds = [float(t) for t in args.thresholds.split(",")]
+    sources = list(args.models) + ["mean of " + " and ".join(args.models)]
+    rules = [(s, t) for s in sources for t in thresholds] + [(s, "reweighted") for s in sources]
+    tally = PairedTally(circuit, matcher)
+    for dets, obs in tally.chunks(args.shots, seed=args.seed, chunk=args.chunk):
+        dt = torch.as_tensor(dets)
+        logits = [b.edge_logits(dt, batch_size=500) for b in bounds]
+        logits.append(torch.stack(logits).mean(dim=0))
+        for source, source_logits in zip(sources, logits):
+            for t in thresholds + ["reweighted"]:
+                cut = args.reweight_threshold if t == "reweighted" else t
+                residual, flip = (x.numpy() for x in bounds[0].apply(bounds[0].decide(source_logits, dt, threshold=cut), dt))
+                if t == "reweighted":
+                    prediction = reweighted.decode_batch(residual, source_logits.numpy())
+                else:
+                    prediction = matcher.decode_batch(residual)
+                tally.add((source, t), residual, prediction ^ flip)
+    names = {(source, t): f"{source}, " + (f"reweighted (commits above {args.reweight_threshold:g}, scale {args.scale:g})"
+                                           if t == "reweighted" else f"threshold {t:g}") for source, t in rules}
+    tally.print_summary(f"d = {args.distance}, memory {args.basis.upper()}, {args.noise}, {args.shots} shots "
+                        f"(seed {args.seed}, {args.precision or 'float32'})", names)
+
+if __name__ == "__main__":
+    main()
