@@ -19,8 +19,9 @@ import qec
 
 
 def experiment_parser(doc: str, *, distance: int = 9, noise: str = "uniform:0.006", shots: int = 10_000,
-                      seed: int = 2009) -> argparse.ArgumentParser:
-    """A parser with MODEL, --distance, --basis, --noise, --shots and --seed (rounds = distance)."""
+                      seed: int = 2009, network: bool = False) -> argparse.ArgumentParser:
+    """A parser with MODEL, --distance, --basis, --noise, --shots and --seed (rounds = distance); with
+    ``network``, also --precision and --chunk (for :func:`experiment_setup` and :class:`PairedTally`)."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="a shipped model's name or a checkpoint path")
     parser.add_argument("--distance", type=int, default=distance)
@@ -28,12 +29,23 @@ def experiment_parser(doc: str, *, distance: int = 9, noise: str = "uniform:0.00
     parser.add_argument("--noise", default=noise)
     parser.add_argument("--shots", type=int, default=shots)
     parser.add_argument("--seed", type=int, default=seed)
+    if network:
+        parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None)
+        parser.add_argument("--chunk", type=int, default=5000, help="shots per network call")
     return parser
 
 
 def experiment_circuit(args: argparse.Namespace):
     """The memory experiment the arguments name: ``distance`` rounds of ``basis`` under ``noise``."""
     return qec.generate_circuit(args.distance, args.distance, basis=args.basis, noise=args.noise)
+
+
+def experiment_setup(args: argparse.Namespace) -> tuple:
+    """``(circuit, graph, bound, matcher)``: the experiment, its decoding graph, MODEL bound to it at
+    ``--precision``, and PyMatching on its DEM."""
+    circuit = experiment_circuit(args)
+    graph = qec.DecodingGraph.from_circuit(circuit)
+    return circuit, graph, qec.PreDecoder.load(args.model).bind(graph, precision=args.precision), qec.Matcher(graph.dem)
 
 
 def graph_and_shots(args: argparse.Namespace) -> tuple[qec.DecodingGraph, qec.SyndromeBatch]:

@@ -15,13 +15,11 @@ removed) and prints the path, so it can be compared, at equal density, with unif
 import numpy as np
 import torch
 
-import qec
-
-from _paired_shots import experiment_circuit, experiment_parser
+from _paired_shots import experiment_parser, experiment_setup
 
 
 def main():
-    parser = experiment_parser(__doc__, noise="uniform:0.006", shots=20_000, seed=2009)
+    parser = experiment_parser(__doc__, noise="uniform:0.006", shots=20_000, seed=2009, network=True)
     parser.add_argument("--base", type=float, default=4.0, help="the threshold every other class keeps")
     parser.add_argument("--moves", default="2,3,5,6", help="thresholds one class at a time moves to ('' for none)")
     parser.add_argument("--uniform", default="1,2,3,4,5,6", help="uniform thresholds to compare with")
@@ -29,12 +27,8 @@ def main():
                         help="walk greedily down to this threshold, one class and one step at a time")
     parser.add_argument("--rules", nargs="*", default=[],
                         help="per-class rules to score, CLASS:THRESHOLD,...; unnamed classes keep --base")
-    parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None)
     args = parser.parse_args()
-    circuit = experiment_circuit(args)
-    graph = qec.DecodingGraph.from_circuit(circuit)
-    bound = qec.PreDecoder.load(args.model).bind(graph, precision=args.precision)
-    matcher = qec.Matcher(graph.dem)
+    circuit, graph, bound, matcher = experiment_setup(args)
     dets, obs = circuit.compile_detector_sampler(seed=args.seed).sample(args.shots, separate_observables=True)
     dt = torch.as_tensor(dets)
     logits = bound.edge_logits(dt, batch_size=500)
@@ -45,8 +39,8 @@ def main():
     def score(per_class: np.ndarray) -> tuple[int, float, np.ndarray]:
         threshold = torch.as_tensor(per_class, dtype=torch.float32)[classes]
         fails, events_left = [], 0
-        for begin in range(0, len(dt), 10_000):  # bounded memory: decide's keys are 8 bytes per edge and shot
-            part = slice(begin, begin + 10_000)
+        for begin in range(0, len(dt), args.chunk):  # bounded memory: decide's keys are 8 bytes per edge and shot
+            part = slice(begin, begin + args.chunk)
             chosen = bound.decide(logits[part], dt[part], threshold=threshold)
             residual, flip = (x.numpy() for x in bound.apply(chosen, dt[part]))
             fails.append(np.any((matcher.decode_batch(residual) ^ flip) != obs[part], axis=1))

@@ -17,9 +17,7 @@ import numpy as np
 import scipy.sparse
 import torch
 
-import qec
-
-from _paired_shots import PairedTally, experiment_circuit, experiment_parser
+from _paired_shots import PairedTally, experiment_parser, experiment_setup
 from isolated_commits import hop_matrices
 
 
@@ -41,17 +39,12 @@ def explained(bound, decisions: torch.Tensor, dets: torch.Tensor, hops: scipy.sp
 
 
 def main():
-    parser = experiment_parser(__doc__, noise="uniform:0.006", shots=20_000, seed=2009)
+    parser = experiment_parser(__doc__, noise="uniform:0.006", shots=20_000, seed=2009, network=True)
     parser.add_argument("--thresholds", default="0,1,2,3", help="thresholds of the commits the rule filters")
     parser.add_argument("--hops", default="1,2")
     parser.add_argument("--uniform", default="2,3,4", help="plain thresholds to compare with")
-    parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None)
-    parser.add_argument("--chunk", type=int, default=5000, help="shots per network call")
     args = parser.parse_args()
-    circuit = experiment_circuit(args)
-    graph = qec.DecodingGraph.from_circuit(circuit)
-    bound = qec.PreDecoder.load(args.model).bind(graph, precision=args.precision)
-    matcher = qec.Matcher(graph.dem)
+    circuit, graph, bound, matcher = experiment_setup(args)
     hop_list = [int(k) for k in args.hops.split(",")]
     hops = hop_matrices(graph, max(hop_list))
     rules = [("plain", float(t), 0) for t in args.uniform.split(",")]

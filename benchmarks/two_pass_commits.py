@@ -12,23 +12,16 @@ at each threshold first, with paired counts against PyMatching alone, on the sam
 
 import torch
 
-import qec
-
-from _paired_shots import PairedTally, experiment_circuit, experiment_parser
+from _paired_shots import PairedTally, experiment_parser, experiment_setup
 
 
 def main():
-    parser = experiment_parser(__doc__, noise="uniform:0.003", shots=20_000, seed=1009)
+    parser = experiment_parser(__doc__, noise="uniform:0.003", shots=20_000, seed=1009, network=True)
     parser.add_argument("--first", default="4", help="first-pass thresholds, comma-separated")
     parser.add_argument("--second", default="2,3,4", help="second-pass thresholds, comma-separated")
     parser.add_argument("--single", default="", help="more one-pass thresholds to compare with, comma-separated")
-    parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None)
-    parser.add_argument("--chunk", type=int, default=5000, help="shots per network call")
     args = parser.parse_args()
-    circuit = experiment_circuit(args)
-    graph = qec.DecodingGraph.from_circuit(circuit)
-    bound = qec.PreDecoder.load(args.model).bind(graph, precision=args.precision)
-    matcher = qec.Matcher(graph.dem)
+    circuit, graph, bound, matcher = experiment_setup(args)
     firsts = [float(t) for t in args.first.split(",")]
     seconds = [float(t) for t in args.second.split(",")]
     singles = [float(t) for t in args.single.split(",") if t]
