@@ -19,11 +19,15 @@ import qec
 
 
 def experiment_parser(doc: str, *, distance: int = 9, noise: str = "uniform:0.006", shots: int = 10_000,
-                      seed: int = 2009, network: bool = False) -> argparse.ArgumentParser:
+                      seed: int = 2009, network: bool = False, models: bool = False) -> argparse.ArgumentParser:
     """A parser with MODEL, --distance, --basis, --noise, --shots and --seed (rounds = distance); with
-    ``network``, also --precision and --chunk (for :func:`experiment_setup` and :class:`PairedTally`)."""
+    ``network``, also --precision and --chunk (for :func:`experiment_setup` and :class:`PairedTally`);
+    with ``models``, MODELS (one or more) instead of MODEL."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model", help="a shipped model's name or a checkpoint path")
+    if models:
+        parser.add_argument("models", nargs="+", help="shipped model names or checkpoint paths")
+    else:
+        parser.add_argument("model", help="a shipped model's name or a checkpoint path")
     parser.add_argument("--distance", type=int, default=distance)
     parser.add_argument("--basis", default="x")
     parser.add_argument("--noise", default=noise)

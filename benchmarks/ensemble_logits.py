@@ -11,30 +11,20 @@ the weights moved by --scale times the logits), with paired counts against PyMat
         --seed 2009 --thresholds 2,3,4 --precision bfloat16
 """
 
-import argparse
-
 import torch
 
 import qec
 
-from _paired_shots import PairedTally
+from _paired_shots import PairedTally, experiment_circuit, experiment_parser
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("models", nargs="+", help="shipped model names or checkpoint paths")
-    parser.add_argument("--distance", type=int, default=9)
-    parser.add_argument("--basis", default="x")
-    parser.add_argument("--noise", default="uniform:0.006")
-    parser.add_argument("--shots", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=2009)
+    parser = experiment_parser(__doc__, shots=20_000, network=True, models=True)
     parser.add_argument("--thresholds", default="2,3,4")
     parser.add_argument("--reweight-threshold", type=float, default=6.0)
     parser.add_argument("--scale", type=float, default=0.25)
-    parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None)
-    parser.add_argument("--chunk", type=int, default=5000, help="shots per network call")
     args = parser.parse_args()
-    circuit = qec.generate_circuit(args.distance, args.distance, basis=args.basis, noise=args.noise)
+    circuit = experiment_circuit(args)
     graph = qec.DecodingGraph.from_circuit(circuit)
     bounds = [qec.PreDecoder.load(m).bind(graph, precision=args.precision) for m in args.models]
     matcher = qec.Matcher(graph.dem)
