@@ -87,6 +87,11 @@ class PairedTally:
         self.failures.setdefault(rule, []).append(np.any(prediction != self._obs, axis=1))
         self.events[rule] = self.events.get(rule, 0) + int(residual.sum())
 
+    def discordant(self, rule_a, rule_b) -> tuple[int, int]:
+        """Shots only ``rule_a`` fails and shots only ``rule_b`` fails: the paired comparison of two rules."""
+        a, b = (np.concatenate(self.failures[r]) for r in (rule_a, rule_b))
+        return int((a & ~b).sum()), int((b & ~a).sum())
+
     def print_summary(self, header: str, names: dict | None = None) -> None:
         """One line per rule (in the order of ``names`` when given): errors, paired counts against PyMatching,
         residual density and cut."""

@@ -5,7 +5,8 @@ is the cheapest ensemble. If it beats each network by a wide margin, more capaci
 training shots should too; if not, the mistakes are shared (the labels or the formulation).
 Prints, for each logit source (each model, then the mean), the hard pipeline's errors and density
 cut at each threshold, and the reweighted pipeline's errors (commits above --reweight-threshold,
-the weights moved by --scale times the logits), with paired counts against PyMatching.
+the weights moved by --scale times the logits), with paired counts against PyMatching; then each
+model's paired counts against the last one at each rule.
 
     python benchmarks/ensemble_logits.py accurate default --distance 9 --noise uniform:0.006 --shots 20000 \
         --seed 2009 --thresholds 2,3,4 --precision bfloat16
@@ -50,6 +51,12 @@ def main():
                                            if t == "reweighted" else f"threshold {t:g}") for source, t in rules}
     tally.print_summary(f"d = {args.distance}, memory {args.basis.upper()}, {args.noise}, {args.shots} shots "
                         f"(seed {args.seed}, {args.precision or 'float32'})", names)
+    reference = args.models[-1]
+    for model in args.models[:-1]:
+        for t in thresholds + ["reweighted"]:
+            only_model, only_reference = tally.discordant((model, t), (reference, t))
+            print(f"  {model} vs {reference}, {'reweighted' if t == 'reweighted' else f'threshold {t:g}'}: "
+                  f"only {model} fails {only_model}, only {reference} {only_reference}")
 
 if __name__ == "__main__":
     main()
