@@ -16,6 +16,7 @@ import argparse
 import numpy as np
 
 import qec
+from qec._stats import discordant_counts
 
 
 def experiment_parser(doc: str, *, distance: int = 9, noise: str = "uniform:0.006", shots: int = 10_000,
@@ -89,8 +90,7 @@ class PairedTally:
 
     def discordant(self, rule_a, rule_b) -> tuple[int, int]:
         """Shots only ``rule_a`` fails and shots only ``rule_b`` fails: the paired comparison of two rules."""
-        a, b = (np.concatenate(self.failures[r]) for r in (rule_a, rule_b))
-        return int((a & ~b).sum()), int((b & ~a).sum())
+        return discordant_counts(*(np.concatenate(self.failures[r]) for r in (rule_a, rule_b)))
 
     def print_summary(self, header: str, names: dict | None = None) -> None:
         """One line per rule (in the order of ``names`` when given): errors, paired counts against PyMatching,
@@ -102,6 +102,6 @@ class PairedTally:
         for rule in names or self.failures:
             fails = np.concatenate(self.failures[rule])
             name = names[rule] if names else str(rule)
-            print(f"  {name:<44} {int(fails.sum()):>5} errors (paired {int((fails & ~baseline).sum())} / "
-                  f"{int((baseline & ~fails).sum())}), density {self.events[rule] / (self.num_shots * num_detectors):.4f} "
+            only_rule, only_baseline = discordant_counts(fails, baseline)
+            print(f"  {name:<44} {int(fails.sum()):>5} errors (paired {only_rule} / {only_baseline}), density {self.events[rule] / (self.num_shots * num_detectors):.4f} "
                   f"({self.events_in / max(self.events[rule], 1):.1f}x)")
