@@ -18,8 +18,9 @@
 # labels). CONFIG=training/configs/gpu_wide.json trains models/accurate.pt's network (the default's at width 64,
 # 49 CPU minutes; never run on a GPU).
 # Extra arguments go to train.py: `bash training/train_gpu.sh OUT --distance=13 --rounds=13 --batch_size=160` trains on
-# d = 13 volumes at the same detectors per step, which beat d = 7 volumes a little on the CPU (BENCHMARKS.md,
-# "Larger training volumes"); the next run to make.
+# d = 13 volumes at the same detectors per step, which beat d = 7 volumes a little on the CPU at width 32 and clearly
+# at width 64 (BENCHMARKS.md, "Larger training volumes" and "... at width 64"); the next run to make, with
+# CONFIG=training/configs/gpu_wide.json.
 # Dry run on a CPU (a few tiny steps, same code path):
 #   LER_SHOTS=200 PYTHONPATH=. bash training/train_gpu.sh /tmp/gpu_train_dry --device=cpu --steps=4 --batch_size=16 \
 #     --label_workers=2 --eval_every=2 --eval_shots=200 --max_minutes=1
