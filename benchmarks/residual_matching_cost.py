@@ -2,9 +2,10 @@
 raw syndrome and on the pre-decoder's residual, on the same shots.
 
 For each hard threshold, on one set of shots: events per shot, PyMatching's µs per shot on the
-raw events, on the residual and on empty shots (the per-shot floor; CPU time of this process, the syndromes timed in turn), the cost per event above
-that floor, and the matching's length, in graph edges per event (from ``decode_to_edges_array``
-on the first 200 shots): the residual keeps the events whose partners are far away.
+raw events, on the residual and on empty shots (the per-shot floor; this process's CPU time, the
+syndromes timed in turn), the cost per event above that floor, and the matching's length in
+graph edges per event (``decode_to_edges_array`` on the first 200 shots): the residual keeps the
+events whose partners are far away.
 
     python benchmarks/residual_matching_cost.py default --distance 13 --noise uniform:0.003 --shots 2000 --thresholds 4,3,2
 """
@@ -15,8 +16,6 @@ import time
 
 import numpy as np
 import torch
-
-import qec
 
 from _paired_shots import experiment_parser, experiment_setup
 
@@ -47,7 +46,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--json", action="store_true", help="one JSON object per row")
     args = parser.parse_args()
-    circuit, graph, bound, matcher = experiment_setup(args)
+    circuit, _, bound, matcher = experiment_setup(args)
     dets = circuit.compile_detector_sampler(seed=args.seed).sample(args.shots).astype(np.uint8)
     matching = matcher.matching(correlated=False)
     decode = matching.decode_batch
@@ -59,7 +58,7 @@ def main():
         syndromes[f"residual, threshold {threshold:g}"] = residual.numpy().astype(np.uint8)
     timed = us_per_shot(decode, syndromes, args.repeats)
     empty_us = timed["empty"]
-    raw_us, raw_events = timed["raw"], dets.sum(1).mean()
+    raw_us, raw_events = timed["raw"], float(dets.sum(1).mean())
     rows = []
     for name, syndrome in syndromes.items():
         if name != "empty":
@@ -71,7 +70,7 @@ def main():
         row["time_vs_raw"] = row["us_per_shot"] / raw_us
         row["events_vs_raw"] = row["events_per_shot"] / raw_events
     header = {"distance": args.distance, "basis": args.basis, "noise": args.noise, "shots": args.shots,
-              "seed": args.seed, "model": args.model, "empty_shot_us": empty_us}
+              "seed": args.seed, "model": args.model, "precision": args.precision, "empty_shot_us": empty_us}
     if args.json:
         for row in rows:
             print(json.dumps({**header, **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}}))
