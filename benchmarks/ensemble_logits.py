@@ -47,15 +47,16 @@ def main():
                 else:
                     prediction = matcher.decode_batch(residual)
                 tally.add((source, t), residual, prediction ^ flip)
-    names = {(source, t): f"{source}, " + (f"reweighted (commits above {args.reweight_threshold:g}, scale {args.scale:g})"
-                                           if t == "reweighted" else f"threshold {t:g}") for source, t in rules}
+    labels = {t: f"threshold {t:g}" for t in thresholds} | {"reweighted": "reweighted"}
+    settings = f" (commits above {args.reweight_threshold:g}, scale {args.scale:g})"
+    names = {(source, t): f"{source}, {labels[t]}" + (settings if t == "reweighted" else "") for source, t in rules}
     tally.print_summary(f"d = {args.distance}, memory {args.basis.upper()}, {args.noise}, {args.shots} shots "
                         f"(seed {args.seed}, {args.precision or 'float32'})", names)
     reference = args.models[-1]
     for model in args.models[:-1]:
         for t in thresholds + ["reweighted"]:
             only_model, only_reference = tally.discordant((model, t), (reference, t))
-            print(f"  {model} vs {reference}, {'reweighted' if t == 'reweighted' else f'threshold {t:g}'}: "
+            print(f"  {model} vs {reference}, {labels[t]}: "
                   f"only {model} fails {only_model}, only {reference} {only_reference}")
 
 if __name__ == "__main__":
