@@ -15,12 +15,11 @@
 # a GPU).
 # CONFIG=training/configs/gpu_depth5.json is the depth-5 network that was the default until 2026-11-29, the one run made
 # on a GPU so far (BENCHMARKS.md, "On one GPU": 28 steps of 1,024 shots per second on an H200, bound by the teacher
-# labels). CONFIG=training/configs/gpu_wide.json trains models/accurate.pt's network (the default's at width 64,
-# 49 CPU minutes; never run on a GPU).
-# Extra arguments go to train.py: `bash training/train_gpu.sh OUT --distance=13 --rounds=13 --batch_size=160` trains on
-# d = 13 volumes at the same detectors per step, which beat d = 7 volumes a little on the CPU at width 32 and clearly
-# at width 64 (BENCHMARKS.md, "Larger training volumes" and "... at width 64"); the next run to make, with
-# CONFIG=training/configs/gpu_wide.json.
+# labels). CONFIG=training/configs/gpu_wide.json trains models/accurate.pt's network and recipe (the default's at
+# width 64, on d = 13 volumes, 160 per step: the same detectors per step as 1,024 d = 7 volumes; 87 minutes on one CPU
+# thread at 20 per step; never run on a GPU), the next run to make. Extra arguments go to train.py, e.g.
+# `bash training/train_gpu.sh OUT --distance=7 --rounds=7 --batch_size=1024` for d = 7 volumes, which lost to d = 13
+# volumes on the CPU (BENCHMARKS.md, "Larger training volumes" and "... at width 64").
 # Dry run on a CPU (a few tiny steps, same code path):
 #   LER_SHOTS=200 PYTHONPATH=. bash training/train_gpu.sh /tmp/gpu_train_dry --device=cpu --steps=4 --batch_size=16 \
 #     --label_workers=2 --eval_every=2 --eval_shots=200 --max_minutes=1
