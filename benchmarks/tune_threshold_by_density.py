@@ -14,6 +14,11 @@ shot's decisions at a fixed threshold do not depend on the other shots).
         --noise uniform:0.005,uniform:0.006 --shots 40000 --thresholds 2,3,4,5 --precision bfloat16 \
         --out runs/bd_high.npz
     python benchmarks/tune_threshold_by_density.py --score runs/bd_low.npz runs/bd_high.npz --rule 0.055:4,0.0695:3
+
+`--against` compares two models' records of the same shots, pooled over every setting they share: at each
+fixed threshold, the shots only the first model's pipeline fails and those only the second's fails.
+
+    python benchmarks/tune_threshold_by_density.py --score runs/new_*.npz --against runs/bd_low.npz runs/bd_high.npz
 """
 
 import argparse
@@ -50,6 +55,25 @@ def score(data, rule: list[tuple[float, float]], default: float) -> dict:
     return out
 
 
+def against(records, others) -> dict:
+    """Pooled discordant shots per fixed threshold: (only ``records`` fail, only ``others`` fail, exact p)."""
+    theirs = {}
+    for other in others:
+        for setting in other["settings"]:
+            theirs[setting] = dict(zip(other["thresholds"], other[f"{setting}/pipeline"]))
+    counts = {}
+    for data in records:
+        for setting in data["settings"]:
+            if setting not in theirs:
+                continue
+            for threshold, fails in zip(data["thresholds"], data[f"{setting}/pipeline"]):
+                if threshold in theirs[setting]:
+                    pair = counts.setdefault(float(threshold), [0, 0])
+                    pair[0] += int((fails & ~theirs[setting][threshold]).sum())
+                    pair[1] += int((theirs[setting][threshold] & ~fails).sum())
+    return {t: (a, b, qec.paired_sign_test(a, b)) for t, (a, b) in sorted(counts.items())}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", nargs="?")
@@ -63,7 +87,16 @@ def main():
     parser.add_argument("--score", metavar="NPZ", nargs="+", help="score --rule on records instead of making one")
     parser.add_argument("--rule", default="", help="DENSITY:THRESHOLD,... ascending (empty: the default threshold alone)")
     parser.add_argument("--default-threshold", type=float, default=2.0, help="the threshold above every density of the rule")
+    parser.add_argument("--against", metavar="NPZ", nargs="+", help="with --score: another model's records of the same shots")
     args = parser.parse_args()
+    if args.against:
+        if not args.score:
+            parser.error("--against compares the --score records with another model's")
+        for threshold, (only_this, only_other, p) in against([np.load(path) for path in args.score],
+                                                             [np.load(path) for path in args.against]).items():
+            print(json.dumps({"threshold": threshold, "only_this_fails": only_this, "only_other_fails": only_other,
+                              "p": p}))
+        return
     if args.score:
         rule = [tuple(float(v) for v in pair.split(":")) for pair in args.rule.split(",") if pair]
         for path in args.score:
