@@ -57,15 +57,18 @@ def score(data, rule: list[tuple[float, float]], default: float) -> dict:
 
 def against(records, others) -> dict:
     """Pooled discordant shots per fixed threshold: (only ``records`` fail, only ``others`` fail, exact p)."""
-    theirs = {}
+    theirs, their_pymatching = {}, {}
     for other in others:
         for setting in other["settings"]:
             theirs[setting] = dict(zip(other["thresholds"], other[f"{setting}/pipeline"]))
+            their_pymatching[setting] = other[f"{setting}/pymatching"]
     counts = {}
     for data in records:
         for setting in data["settings"]:
             if setting not in theirs:
                 continue
+            if not np.array_equal(data[f"{setting}/pymatching"], their_pymatching[setting]):
+                raise SystemExit(f"{setting}: the two records are not of the same shots (PyMatching fails on others)")
             for threshold, fails in zip(data["thresholds"], data[f"{setting}/pipeline"]):
                 if threshold in theirs[setting]:
                     pair = counts.setdefault(float(threshold), [0, 0])
