@@ -57,23 +57,25 @@ def score(data, rule: list[tuple[float, float]], default: float) -> dict:
 
 def against(records, others) -> dict:
     """Pooled discordant shots per fixed threshold: (only ``records`` fail, only ``others`` fail, exact p)."""
-    theirs, their_pymatching = {}, {}
+    theirs, their_density = {}, {}
     for other in others:
         for setting in other["settings"]:
             theirs[setting] = dict(zip(other["thresholds"], other[f"{setting}/pipeline"]))
-            their_pymatching[setting] = other[f"{setting}/pymatching"]
+            their_density[setting] = other[f"{setting}/density"]
     counts = {}
     for data in records:
         for setting in data["settings"]:
             if setting not in theirs:
                 continue
-            if not np.array_equal(data[f"{setting}/pymatching"], their_pymatching[setting]):
-                raise SystemExit(f"{setting}: the two records are not of the same shots (PyMatching fails on others)")
+            if not np.array_equal(data[f"{setting}/density"], their_density[setting]):
+                raise SystemExit(f"{setting}: the two records are not of the same shots (their densities differ)")
             for threshold, fails in zip(data["thresholds"], data[f"{setting}/pipeline"]):
                 if threshold in theirs[setting]:
                     pair = counts.setdefault(float(threshold), [0, 0])
                     pair[0] += int((fails & ~theirs[setting][threshold]).sum())
                     pair[1] += int((theirs[setting][threshold] & ~fails).sum())
+    if not counts:
+        raise SystemExit("the records share no setting and threshold")
     return {t: (a, b, qec.paired_sign_test(a, b)) for t, (a, b) in sorted(counts.items())}
 
 
