@@ -382,6 +382,26 @@ def threshold_for_density(pairs: list[tuple[float, float]], density: float, defa
     return next((thr for rho, thr in pairs if density < rho), default)
 
 
+def parse_threshold_by_density(text: str) -> list[tuple[float, float]]:
+    """``"DENSITY:THRESHOLD,..."`` (as export and the tuning script take it) as ``(density, threshold)`` pairs.
+
+    Examples:
+        >>> parse_threshold_by_density("0.055:4,0.0695:3")
+        [(0.055, 4.0), (0.0695, 3.0)]
+        >>> parse_threshold_by_density("")
+        []
+    """
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        fields = item.split(":")
+        try:
+            density, threshold = (float(value) for value in fields)
+        except ValueError:
+            raise ValueError(f"{item!r} in {text!r}: expected DENSITY:THRESHOLD, e.g. 0.0695:3") from None
+        pairs.append((density, threshold))
+    return pairs
+
+
 def precision_autocast(device: torch.device, precision: str):
     """The autocast context for the network's arithmetic: bfloat16 autocast, or none for float32."""
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")

@@ -167,6 +167,14 @@ def test_the_hard_threshold_follows_the_circuits_noise(tmp_path, tiny_predecoder
         loaded.threshold_by_density = [(0.2, 3.0), (0.1, 4.0)]
 
 
+def test_a_threshold_rule_parses_from_its_command_line_form():
+    parse = qec._predecoder.parse_threshold_by_density
+    assert parse("0.055:4, 0.0695:3") == [(0.055, 4.0), (0.0695, 3.0)] and parse("") == []
+    for bad in ("0.055", "0.055:4:1", "low:3"):
+        with pytest.raises(ValueError, match="DENSITY:THRESHOLD"):
+            parse(bad)
+
+
 def test_every_shipped_model_loads_with_its_card():
     import pathlib
     for name in qec._predecoder.SHIPPED_MODELS:

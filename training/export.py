@@ -15,6 +15,7 @@ import argparse
 import torch
 
 import qec
+from qec._predecoder import parse_threshold_by_density
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -46,8 +47,8 @@ if __name__ == "__main__":
     if args.threshold is not None:
         predecoder.threshold = args.threshold
     if args.threshold_by_density is not None:
-        predecoder.threshold_by_density = [] if args.threshold_by_density == "none" else [
-            pair.split(":") for pair in args.threshold_by_density.split(",")]
+        predecoder.threshold_by_density = [] if args.threshold_by_density == "none" else \
+            parse_threshold_by_density(args.threshold_by_density)
     if args.decision_settings_from is not None:
         source = qec.PreDecoder.load(args.decision_settings_from)
         for name in ("threshold_correlated", "reweight_scale", "reweight_scale_correlated", "threshold_reweighted",
