@@ -106,7 +106,7 @@ def main():
         rule = parse_threshold_by_density(args.rule)
         for path in args.score:
             for setting, counts in score(np.load(path), rule, args.default_threshold).items():
-                print(json.dumps({"setting": setting, "rule": args.rule, **counts}))
+                print(json.dumps({"setting": setting, "rule_pairs": args.rule, **counts}))  # counts["rule"]: its errors
         return
     if not args.model or not args.out:
         parser.error("give a model and --out to make a record, or --score NPZ to score one")
