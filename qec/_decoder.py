@@ -55,8 +55,11 @@ class Decoder:
             Defaults to False.
         precision: the network's arithmetic, ``"float32"`` or ``"bfloat16"`` (autocast). Defaults
             to None: bfloat16 on CUDA, float32 on a CPU. On a CPU with bfloat16 instructions
-            (AVX-512 BF16, AMX) bfloat16 runs the network 1.5–2.8× faster; it moves a few edges
+            (AVX-512 BF16, AMX) bfloat16 runs the network 1.6–2.6× faster; it moves a few edges
             near the threshold and almost never a prediction (BENCHMARKS.md).
+        threshold: commit the hard pipeline's edges above this logit at every noise level,
+            instead of the model's threshold for the circuit's noise (:attr:`threshold`); the
+            correlated and reweighted modes keep the model's. Defaults to None (the model's).
 
     Examples:
         >>> import qec
@@ -74,7 +77,7 @@ class Decoder:
                  correlated: bool = False, device: str | torch.device | None = None, batch_size: int = 512,
                  matching_dem: stim.DetectorErrorModel | None = None, block: tuple | None = None,
                  matching_workers: int = 0, reweight: bool = False, shortcut: bool = False,
-                 compile: bool = False, precision: str | None = None):
+                 compile: bool = False, precision: str | None = None, threshold: float | None = None):
         if batch_size < 1:
             raise ValueError(f"batch_size={batch_size}; expected >= 1")
         if matching_workers < 0:
@@ -87,6 +90,10 @@ class Decoder:
         if matching_dem is not None and matching_dem.num_detectors != graph.num_detectors:
             raise ValueError(f"matching_dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
         self.predecoder = None if model is None else PreDecoder.load(model)
+        if threshold is not None:
+            if self.predecoder is None:
+                raise ValueError("threshold needs a model: it is the network's decision threshold")
+            self.predecoder = self.predecoder.with_threshold(threshold)
         self.reweight = bool(reweight)
         if self.reweight and self.predecoder is None:
             raise ValueError("reweight=True needs a model: the weights come from the network's logits")
@@ -119,6 +126,12 @@ class Decoder:
     @property
     def num_detectors(self) -> int:
         return self.graph.num_detectors
+
+    @property
+    def threshold(self) -> float | None:
+        """The hard pipeline's threshold for this circuit (the model's for its noise, or the one
+        given); None without a model."""
+        return None if self._bound is None else self._bound.threshold
 
     @property
     def precision(self) -> str | None:

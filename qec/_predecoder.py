@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib.resources
+import math
 import os
 from typing import Any
 
@@ -158,6 +159,28 @@ class PreDecoder:
             [4.0, 3.0, 2.0]
         """
         return threshold_for_density(self.threshold_by_density, density, self.threshold)
+
+    def with_threshold(self, threshold: float) -> "PreDecoder":
+        """A copy (sharing the network) whose hard pipeline commits above ``threshold`` at every
+        noise level: the model's threshold by the circuit's noise is dropped; the correlated and
+        reweighted thresholds stay the model's.
+
+        Examples:
+            >>> pre = PreDecoder.untrained(classes=[(0, 0, 0)], width=4, depth=1)
+            >>> pre.threshold, pre.threshold_by_density = 2.0, [(0.055, 4.0)]
+            >>> fixed = pre.with_threshold(1)
+            >>> fixed.threshold_at(0.04), pre.threshold_at(0.04), fixed.net is pre.net
+            (1.0, 4.0, True)
+        """
+        threshold = float(threshold)
+        if math.isnan(threshold):
+            raise ValueError("threshold=nan; expected a number (inf commits nothing)")
+        return PreDecoder(self.net, classes=self.classes, threshold=threshold, policy=self.policy,
+                          threshold_correlated=self.threshold_correlated, reweight_scale=self.reweight_scale,
+                          reweight_scale_correlated=self.reweight_scale_correlated,
+                          threshold_reweighted=self.threshold_reweighted,
+                          threshold_reweighted_correlated=self.threshold_reweighted_correlated,
+                          threshold_by_density=None, metadata=self.metadata)
 
     def save(self, path: str | os.PathLike, **extra: Any) -> None:
         torch.save(self.checkpoint(**extra), path)

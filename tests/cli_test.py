@@ -75,14 +75,14 @@ def test_demo_prints_both_side_by_side():
 
 def test_bench_reports_every_stage():
     row = json.loads(run(["bench", "--distance", "3", "--rounds", "3", "--shots", "100", "--repeats", "1", "--json",
-                          "--reweighted", "--matching-workers", "1", "--precision", "bfloat16"]))
+                          "--reweighted", "--matching-workers", "1", "--precision", "bfloat16", "--threshold", "2.5"]))
     for key in ("pymatching_parallel_us_per_round", "reweighted_matching_us_per_round", "pipeline_reweighted_us_per_round",
                 "reweighted_shortcut_matching_us_per_round", "pipeline_reweighted_shortcut_us_per_round", "pymatching_us_per_round", "pymatching_correlated_us_per_round", "predecoder_us_per_round",
                 "residual_matching_us_per_round", "pipeline_us_per_round", "density_in", "density_residual",
                 "batch_size", "device"):
         assert key in row
     assert row["pipeline_us_per_round"] > 0 and row["density_residual"] < row["density_in"]
-    assert row["precision"] == "bfloat16" and row["device"] == "cpu"
+    assert row["precision"] == "bfloat16" and row["device"] == "cpu" and row["threshold"] == 2.5
 
 
 def test_ler_stream_decoders_run_on_the_same_shots():
@@ -116,6 +116,21 @@ def test_learn_noise_explains_a_mismatched_reference(tmp_path):
     with pytest.raises(SystemExit, match="does the reference match"):
         main(command_line_args=["learn-noise", "--events", str(tmp_path / "e.npy"), "--reference",
                                 str(tmp_path / "c.stim"), "--out", str(tmp_path / "l.dem")])
+
+
+def test_ler_threshold_sets_the_hard_pipelines_threshold_and_keeps_runs_apart():
+    from qec._command._main_ler import merge_rows
+    base = ["ler", "--distance", "3", "--rounds", "3", "--noise", "uniform:0.02", "--seed", "7", "--shots", "500",
+            "--decoders", "pymatching,pipeline,pipeline-correlated", "--json", "--no-progress"]
+    shipped = {r["decoder"]: r for r in map(json.loads, run(base).splitlines())}
+    loose = {r["decoder"]: r for r in map(json.loads, run(base + ["--threshold", "-5"]).splitlines())}
+    assert shipped["pipeline"]["threshold"] == 3.0 and loose["pipeline"]["threshold"] == -5.0  # the default's 3
+    assert loose["pipeline"]["density_residual"] < shipped["pipeline"]["density_residual"]  # commits more
+    for key in ("errors", "density_residual"):  # the correlated pipeline keeps the model's threshold
+        assert loose["pipeline-correlated"][key] == shipped["pipeline-correlated"][key]
+    assert shipped["pymatching"]["threshold"] is None
+    merged = merge_rows([shipped["pipeline"], dict(loose["pipeline"], skip_shots=500)])
+    assert len(merged) == 2  # two thresholds are two runs, not one of 1,000 shots
 
 
 def test_merged_parts_equal_the_whole_run():

@@ -167,6 +167,29 @@ def test_the_hard_threshold_follows_the_circuits_noise(tmp_path, tiny_predecoder
         loaded.threshold_by_density = [(0.2, 3.0), (0.1, 4.0)]
 
 
+def test_a_fixed_threshold_replaces_the_threshold_by_noise_for_hard_commits_only(tiny_predecoder):
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(5, 5, basis="x", noise="uniform:0.003"))
+    tiny_predecoder.threshold, tiny_predecoder.threshold_by_density = 50.0, [(0.08, 40.0)]
+    tiny_predecoder.threshold_correlated = 30.0
+    dets = qec.StimSampler(graph, seed=11).sample(100).dets
+    by_noise = qec.Decoder(graph, model=tiny_predecoder, device="cpu")
+    fixed = qec.Decoder(graph, model=tiny_predecoder, device="cpu", threshold=-0.2)
+    assert (by_noise.threshold, fixed.threshold) == (40.0, -0.2)
+    assert tiny_predecoder.threshold_by_density == [(0.08, 40.0)]  # the model itself is untouched
+    bound = tiny_predecoder.bind(graph)
+    logits = bound.edge_logits(torch.as_tensor(dets))
+    expected = bound.apply(bound.decide(logits, torch.as_tensor(dets), threshold=-0.2), torch.as_tensor(dets))[0]
+    residual, _ = fixed.predecode(dets)
+    np.testing.assert_array_equal(residual, expected.numpy())
+    assert residual.sum() < dets.sum()  # threshold -0.2 commits; 40 (by noise) would commit nothing
+    np.testing.assert_array_equal(fixed.predecode(dets, enable_correlations=True)[0],
+                                  by_noise.predecode(dets, enable_correlations=True)[0])  # the model's 30: nothing
+    with pytest.raises(ValueError, match="needs a model"):
+        qec.Decoder(graph, model=None, threshold=1.0)
+    with pytest.raises(ValueError, match="nan"):
+        tiny_predecoder.with_threshold(float("nan"))
+
+
 def test_a_threshold_rule_parses_from_its_command_line_form():
     parse = qec._predecoder.parse_threshold_by_density
     assert parse("0.055:4, 0.0695:3") == [(0.055, 4.0), (0.0695, 3.0)] and parse("") == []

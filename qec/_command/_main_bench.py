@@ -28,6 +28,8 @@ def main(*, command_line_args: list[str]) -> int:
     parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
     parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None,
                         help="the network's arithmetic (default: bfloat16 on cuda, float32 on cpu)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="the hard pipeline's decision threshold (default: the model's for the circuit's noise)")
     parser.add_argument("--repeats", type=int, default=3, help="timed repeats; the median is reported")
     parser.add_argument("--matching-workers", type=int, default=0,
                         help="end to end: processes matching batch k while the network runs batch k + 1 (0 = serial); "
@@ -57,7 +59,7 @@ def run(args) -> dict:
         circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=args.noise)
         decoder = Decoder.from_circuit(circuit, model=args.model, device=args.device, batch_size=args.batch_size,
                                        matching_workers=args.matching_workers, compile=args.compile,
-                                       precision=args.precision)
+                                       precision=args.precision, threshold=args.threshold)
     except ValueError as e:
         raise SystemExit(f"qec bench: {e}")
     if args.repeats < 1 or args.shots < 1:
@@ -105,8 +107,8 @@ def run(args) -> dict:
         "distance": args.distance, "rounds": args.rounds, "basis": args.basis, "noise": args.noise, "shots": args.shots,
         "model": decoder.predecoder.metadata.get("name", args.model), "device": str(decoder.device),
         "device_name": device_name, "torch_threads": torch.get_num_threads(), "batch_size": args.batch_size,
-        "precision": decoder.precision, "matching_workers": args.matching_workers, "compile": args.compile,
-        "repeats": args.repeats,
+        "precision": decoder.precision, "threshold": decoder.threshold, "matching_workers": args.matching_workers,
+        "compile": args.compile, "repeats": args.repeats,
         "pymatching_us_per_round": raw * per_round,
         "pymatching_correlated_us_per_round": raw_corr * per_round,
         "predecoder_us_per_round": pre * per_round,

@@ -51,6 +51,9 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, *, defaults: dict 
     parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
     parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None,
                         help="the network's arithmetic (default: bfloat16 on cuda, float32 on cpu)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="the hard pipeline's decision threshold at every noise level (default: the model's "
+                             "threshold for the circuit's noise); the correlated and reweighted ones stay the model's")
     parser.add_argument("--commit-rounds", type=int, default=4, help="stream decoders: rounds committed per window")
     parser.add_argument("--buffer-rounds", type=int, default=4, help="stream decoders: look-ahead rounds per window")
     parser.add_argument("--decoder-dem", default=None,
@@ -104,7 +107,8 @@ def run(args) -> list[dict]:
     plain = Decoder(graph, model=None, matching_dem=matching_dem) if "pymatching-stream" in decoders else None
     try:
         piped = (Decoder(graph, model=args.model, device=args.device, batch_size=args.batch_size,
-                         matching_dem=matching_dem, precision=args.precision) if needs_model else None)
+                         matching_dem=matching_dem, precision=args.precision, threshold=args.threshold)
+                 if needs_model else None)
     except ValueError as e:
         raise SystemExit(f"qec ler: {e}")
     sampler = circuit.compile_detector_sampler(seed=args.seed)
@@ -172,6 +176,7 @@ def run(args) -> list[dict]:
             "density_residual": s.density_residual if name in PIPELINES else None,
             "model": (piped.predecoder.metadata.get("name", args.model) if name.startswith("pipeline") else None),
             "precision": piped.precision if name.startswith("pipeline") else None,
+            "threshold": piped.threshold if name in ("pipeline", "pipeline-stream") else None,
             "seed": args.seed, "skip_shots": args.skip_shots, "decoder_dem": args.decoder_dem,
             **({"paired_reference": paired_reference(name), "only_this_fails": discordant[name][0],
                 "only_reference_fails": discordant[name][1]} if name in discordant else {}),
@@ -196,8 +201,8 @@ def with_rates(row: dict) -> dict:
 
 
 # What must agree for two rows to be parts of one run (the shots are told apart by skip_shots).
-SAME_RUN = ("decoder", "distance", "rounds", "basis", "noise", "seed", "model", "precision", "decoder_dem",
-            "commit_rounds", "buffer_rounds")
+SAME_RUN = ("decoder", "distance", "rounds", "basis", "noise", "seed", "model", "precision", "threshold",
+            "decoder_dem", "commit_rounds", "buffer_rounds")
 
 
 def merge_rows(rows: list[dict]) -> list[dict]:
