@@ -80,3 +80,71 @@ class PreDecoderNet(nn.Module):
     @property
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+class LayerByLayer:
+    """Runs a :class:`PreDecoderNet` over time layers as they arrive, computing each activation once.
+
+    The output at time layer t depends on the input layers within ``(receptive_field - 1) / 2`` of
+    t. Re-running the network on a slab of recent layers recomputes most of the slab at every call;
+    this keeps, for every hidden layer, the last ``kernel`` time slices of its input instead, and
+    computes each hidden activation and logit once, as soon as the input layers it needs are in.
+    The same zero padding in time as the whole-volume network (at the first layer and, after
+    :meth:`finish`, at the last), so the logits equal ``net(x)`` within float rounding.
+
+    Examples:
+        >>> net = PreDecoderNet(NetworkConfig(num_classes=2, width=4, depth=2))
+        >>> x = torch.randn(1, 3, 5, 3, 3)
+        >>> stepper = LayerByLayer(net)
+        >>> out = [stepper.push(x[:, :, t]) for t in range(5)] + [stepper.finish()]
+        >>> [[t for t, _ in ready] for ready in out]  # each time layer's logits once its inputs are in
+        [[], [], [0], [1], [2], [3, 4]]
+        >>> torch.allclose(torch.stack([y for ready in out for _, y in ready], dim=2), net(x), atol=1e-6)
+        True
+    """
+
+    def __init__(self, net: PreDecoderNet):
+        net = getattr(net, "_orig_mod", net)  # unwrap torch.compile
+        self.config = net.config
+        self._convs = [net.layers[2 * i] for i in range(self.config.depth)]
+        self._activation = net.layers[1]
+        self._head = net.layers[-1]
+        self._r = self.config.kernel // 2
+        self._inputs: list[dict[int, torch.Tensor]] = [{} for _ in range(self.config.depth)]
+        self._done = [0] * self.config.depth  # time layers each hidden layer has computed
+        self._received = 0
+        self._end: int | None = None
+
+    def push(self, x: torch.Tensor) -> list[tuple[int, torch.Tensor]]:
+        """Adds the next time layer of input ``(B, 3, H, W)``; returns the ``(t, logits (B, C, H, W))`` now computable."""
+        if self._end is not None:
+            raise ValueError("the stream of time layers was finished already")
+        self._inputs[0][self._received] = x
+        self._received += 1
+        return self._run()
+
+    def finish(self) -> list[tuple[int, torch.Tensor]]:
+        """Ends the input (zero padding after the last layer); returns the remaining logits."""
+        self._end = self._received
+        return self._run()
+
+    def _run(self) -> list[tuple[int, torch.Tensor]]:
+        r, ready = self._r, []
+        for i, conv in enumerate(self._convs):
+            inputs = self._inputs[i]
+            available = self._received if i == 0 else self._done[i - 1]
+            while self._done[i] < (self._end if self._end is not None else available - r):
+                t = self._done[i]
+                zero = torch.zeros_like(inputs[t])
+                window = torch.stack([inputs.get(s, zero) for s in range(t - r, t + r + 1)], dim=2)
+                y = self._activation(torch.nn.functional.conv3d(window, conv.weight, conv.bias, padding=(0, r, r)))
+                y = y[:, :, 0]
+                if self.config.residual and i > 0:
+                    y = inputs[t] + y
+                if i + 1 < len(self._convs):
+                    self._inputs[i + 1][t] = y
+                else:
+                    ready.append((t, self._head(y.unsqueeze(2))[:, :, 0]))
+                inputs.pop(t - r, None)  # no later output of this layer reads it
+                self._done[i] += 1
+        return ready

@@ -1,8 +1,9 @@
 """Round-by-round decoding of a syndrome stream with a bounded delay.
 
-Rounds (time layers of the grid) arrive one at a time. The pre-decoder decides the edges
-anchored at layer t once the layers up to t + halo + 2 have arrived (in groups of halo + 1
-layers), from a slab of the last layers: its decisions equal whole-volume inference. Matching runs on sliding windows of
+Rounds (time layers of the grid) arrive one at a time. The network runs layer by layer as they
+arrive (:class:`qec._network.LayerByLayer`: every activation computed once), and the pre-decoder
+decides the edges anchored at layer t once the layers up to t + halo + 2 have arrived: its
+decisions equal whole-volume inference. Matching runs on sliding windows of
 ``commit_rounds + buffer_rounds`` residual layers (Skoric et al.; Tan et al.): the window's edges
 to the future end at a boundary node, its correction is committed for the first
 ``commit_rounds`` layers, and a committed edge that reaches into the buffer flips that event
@@ -19,6 +20,7 @@ import torch
 
 from qec._decoder import _to_tensor
 from qec._graph import BOUNDARY
+from qec._network import LayerByLayer
 from qec._predecoder import decide_edges
 
 
@@ -67,6 +69,8 @@ class StreamDecoder:
             self._by_anchor = np.argsort(anchor_layer, kind="stable")
             self._anchor_sorted = anchor_layer[self._by_anchor]
             self._halo = self._bound.halo
+            self._stepper = LayerByLayer(self._bound.net)
+            self._logits: dict[int, torch.Tensor] = {}  # (num_shots, classes, H, W) per time layer
         self._raw: dict[int, np.ndarray] = {}
         self._residual: dict[int, np.ndarray] = {}
         self._obs = np.zeros((num_shots, graph.num_observables), dtype=bool)
@@ -113,6 +117,8 @@ class StreamDecoder:
         self._received += 1
         self._raw[t] = events
         self._residual[t] = events.copy()
+        if self._bound is not None:
+            self._run_network(t, events)
         self._advance()
 
     def finish(self) -> np.ndarray:
@@ -129,33 +135,37 @@ class StreamDecoder:
             self._predecoded = self._received
         else:
             end = self.num_layers if final else self._received - self._halo - 2
-            # Each network call re-reads a slab of about 2·halo + 3 layers; deciding halo + 1 layers per
-            # call keeps that overhead near 3× instead of 2·halo + 3 times, for halo + 1 rounds of delay.
-            if end > self._predecoded and (final or end - self._predecoded >= self._halo + 1):
+            if end > self._predecoded:
                 self._predecode(end)
         self._match_ready()
 
+    def _run_network(self, t: int, events: np.ndarray) -> None:
+        """Feeds layer t to the network; keeps the logits of the time layers it completes."""
+        bound = self._bound
+        _, H, W = bound.grid_shape
+        S = self.num_shots
+        v = self.graph.detector_voxels[self.layer_detectors[t]]
+        grid = np.zeros((S, H * W), dtype=np.float32)
+        grid[:, v[:, 1] * W + v[:, 2]] = events
+        x = torch.cat([torch.as_tensor(grid, device=bound.device).view(S, 1, H, W),
+                       bound._static[:, t].expand(S, -1, -1, -1)], dim=1)  # (S, 3, H, W)
+        with torch.no_grad(), bound.autocast():
+            ready = self._stepper.push(x)
+            if t == self.num_layers - 1:
+                ready += self._stepper.finish()
+        self._logits.update((layer, logits.float()) for layer, logits in ready)
+
     def _predecode(self, end: int) -> None:
         """Decides the edges anchored in [predecoded, end) exactly as whole-volume inference would."""
-        bound, h, n = self._bound, self._halo, self._received
+        bound = self._bound
         lo, hi = max(0, self._predecoded - 1), min(self.num_layers, end + 1)  # anchors whose logits are needed
-        start = max(0, lo - h)                                                 # first layer of the slab
         T, H, W = bound.grid_shape
-        S, L = self.num_shots, n - start
-        events = np.zeros((S, L * H * W), dtype=np.float32)
-        for t in range(start, n):
-            ids = self.layer_detectors[t]
-            v = self.graph.detector_voxels[ids]
-            events[:, (v[:, 0] - start) * H * W + v[:, 1] * W + v[:, 2]] = self._raw[t]
-        x = torch.cat([torch.as_tensor(events, device=bound.device).view(S, 1, L, H, W),
-                       bound._static[:, start:n].expand(S, -1, -1, -1, -1)], dim=1)  # (S, 3, L, H, W)
-        with torch.no_grad(), bound.autocast():
-            out = bound.net(x)  # (S, C, L, H, W)
-        out = out.reshape(S, -1).float()
+        S, L = self.num_shots, hi - lo
+        out = torch.stack([self._logits[t] for t in range(lo, hi)], dim=2).reshape(S, -1)  # (S, C·L·H·W)
         edges = self._by_anchor[np.searchsorted(self._anchor_sorted, lo):np.searchsorted(self._anchor_sorted, hi)]
         anchors = self.graph.edge_anchors[edges]
         classes = (bound.edge_flat[edges].cpu().numpy() // (T * H * W))
-        flat = classes * L * H * W + (anchors[:, 0] - start) * H * W + anchors[:, 1] * W + anchors[:, 2]
+        flat = classes * L * H * W + (anchors[:, 0] - lo) * H * W + anchors[:, 1] * W + anchors[:, 2]
         logits = out[:, torch.as_tensor(flat, device=bound.device)]
         ends = self.graph.edge_detectors[edges]
         dets = np.unique(ends[ends != BOUNDARY])
@@ -176,8 +186,10 @@ class StreamDecoder:
                     self._residual[self._layer[d]][shots, self._position[d]] ^= True
             self._obs[shots] ^= self._edge_obs[edges[k]]
         self._predecoded = end
-        for t in [t for t in self._raw if t < self._predecoded - 1 - h]:
+        for t in [t for t in self._raw if t < self._predecoded - 1]:  # the next call's anchors start there
             del self._raw[t]
+        for t in [t for t in self._logits if t < self._predecoded - 1]:
+            del self._logits[t]
 
     # -- sliding-window matching -------------------------------------------------------------
 
