@@ -215,19 +215,33 @@ class Decoder:
         logits = (np.zeros((0, self.graph.num_edges), dtype=np.float32),)
         return empty + (logits if variant in REWEIGHTED_VARIANTS else ())
 
-    def stream(self, num_shots: int, *, commit_rounds: int = 4, buffer_rounds: int = 4) -> "StreamDecoder":
+    def stream(self, num_shots: int, *, commit_rounds: int = 4, buffer_rounds: int = 4,
+               rounds: int | None = None) -> "StreamDecoder":
         """A :class:`StreamDecoder` for ``num_shots`` shots: push rounds one at a time, then ``finish()``.
 
         Args:
             num_shots: shots decoded together.
             commit_rounds: layers committed per matching window. Defaults to 4.
             buffer_rounds: layers of look-ahead per window. Defaults to 4.
+            rounds: decode a memory experiment of this many rounds of the decoder's circuit (its
+                grid has ``rounds + 1`` time layers), read off the decoder's shorter circuit: the
+                first and last rounds are the circuit's own and every round in between repeats its
+                middle one, so memory does not grow with ``rounds``. The circuit needs at least 6
+                rounds, and its middle rounds must repeat (checked). Defaults to None (the
+                decoder's own circuit).
+
+        Examples:
+            >>> import qec
+            >>> short = qec.Decoder.from_circuit(qec.generate_circuit(3, 8, basis="x", noise="uniform:0.004"))
+            >>> stream = short.stream(16, rounds=1000)  # a 1,000-round experiment, never built whole
+            >>> len(stream.layer_detectors), len(stream.layer_detectors[500])
+            (1001, 8)
         """
         from qec._stream import StreamDecoder
         if self.reweight or self.correlated:
             raise ValueError("the stream matches windows of the plain residual graph, uncorrelated; use a decoder "
                              "with reweight=False and correlated=False for streaming")
-        return StreamDecoder(self, num_shots, commit_rounds=commit_rounds, buffer_rounds=buffer_rounds)
+        return StreamDecoder(self, num_shots, commit_rounds=commit_rounds, buffer_rounds=buffer_rounds, rounds=rounds)
 
     def decode(self, dets) -> np.ndarray:
         """Decodes one shot: ``bool (num_detectors,)`` → ``bool (num_observables,)``."""

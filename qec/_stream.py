@@ -8,11 +8,16 @@ decisions equal whole-volume inference. Matching runs on sliding windows of
 to the future end at a boundary node, its correction is committed for the first
 ``commit_rounds`` layers, and a committed edge that reaches into the buffer flips that event
 for the next window. Only a bounded number of layers is ever held.
+
+With ``rounds=`` the stream decodes an experiment longer than the decoder's own circuit: its first
+and last layers are the circuit's, and every layer in between a copy of the circuit's middle
+layer (:class:`RepeatedLayers`), so nothing the stream builds or holds grows with the rounds.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pymatching
@@ -22,6 +27,131 @@ from qec._decoder import _to_tensor
 from qec._graph import BOUNDARY
 from qec._network import LayerByLayer
 from qec._predecoder import decide_edges
+
+
+class RepeatedLayers:
+    """The detectors and edges of an experiment of ``num_layers`` time layers, read off a decoding
+    graph of the same circuit with fewer rounds (the template).
+
+    Layer t of the experiment is the template's layer ``template_layer(t)``: the same up to the
+    template's middle layer m, then m repeated, then the template's last layers. Detector ids run
+    layer by layer, so they are computed, never stored; an edge whose earlier layer is t is the
+    template's edge at ``template_layer(t)`` moved by ``shift(t)`` layers. With as many layers as
+    the template, it is the template.
+
+    Examples:
+        >>> import qec
+        >>> graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 8, basis="x", noise="uniform:0.003"))
+        >>> layers = RepeatedLayers(graph, 1001)  # a 1,000-round experiment
+        >>> [layers.template_layer(t) for t in (0, 4, 5, 500, 996, 1000)]
+        [0, 4, 4, 4, 4, 8]
+        >>> layers.num_detectors, layers.detectors(1000).tolist()  # 4 + 999 * 8 + 4 detectors
+        (8000, [7996, 7997, 7998, 7999])
+    """
+
+    def __init__(self, graph, num_layers: int, *, weights: np.ndarray | None = None):
+        T = graph.grid_shape[0]
+        if num_layers < T:
+            raise ValueError(f"{num_layers} layers: a stream reads a longer experiment off a shorter circuit, "
+                             f"not one of {num_layers} layers off a circuit of {T}; decode that circuit instead")
+        layer = graph.detector_voxels[:, 0]
+        if np.any(np.diff(layer) < 0):
+            raise ValueError("the circuit's detectors are not numbered layer by layer; a stream needs them so")
+        self.graph, self.num_layers = graph, num_layers
+        self.middle, self.extra = T // 2, num_layers - T
+        self._sizes = np.bincount(layer, minlength=T)
+        self._offsets = np.concatenate([[0], np.cumsum(self._sizes)])
+        ends = graph.edge_detectors
+        far = np.where(ends[:, 1] == BOUNDARY, ends[:, 0], ends[:, 1])
+        lo = np.minimum(layer[ends[:, 0]], layer[far])
+        self.edge_span = np.maximum(layer[ends[:, 0]], layer[far]) - lo  # layers an edge reaches up
+        order = np.argsort(lo, kind="stable")
+        bounds = np.searchsorted(lo[order], np.arange(T + 1))
+        self._edges_from = [order[bounds[t]:bounds[t + 1]] for t in range(T)]  # template edges by earlier layer
+        if self.extra:
+            self._check_repeats(layer, graph.edge_probabilities if weights is None else weights)
+
+    @property
+    def num_detectors(self) -> int:
+        return int(self.offset(self.num_layers))
+
+    def template_layer(self, t: int) -> int:
+        m, extra = self.middle, self.extra
+        return t if t <= m else (m if t <= m + extra else t - extra)
+
+    def shift(self, t: int) -> int:
+        return t - self.template_layer(t)
+
+    def offset(self, t):
+        """The first detector id of layer t (vectorised; t = num_layers gives the total)."""
+        t = np.asarray(t, dtype=np.int64)
+        m, extra, o, n = self.middle, self.extra, self._offsets, self._sizes[self.middle]
+        return np.where(t <= m, o[np.minimum(t, m)],
+                        np.where(t <= m + extra, o[m] + (t - m) * n, o[np.clip(t - extra, m, len(o) - 1)] + extra * n))
+
+    def detectors(self, t: int) -> np.ndarray:
+        return np.arange(self.offset(t), self.offset(t + 1))
+
+    def layer_of(self, ids) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        m, extra, o, n = self.middle, self.extra, self._offsets, self._sizes[self.middle]
+        start = np.searchsorted(o, ids, side="right") - 1
+        end = np.searchsorted(o, ids - extra * n, side="right") - 1 + extra
+        return np.where(ids < o[m], start, np.where(ids < o[m] + extra * n, m + (ids - o[m]) // max(n, 1), end))
+
+    def position(self, ids) -> np.ndarray:
+        """Index of each detector within its layer."""
+        ids = np.asarray(ids, dtype=np.int64)
+        return ids - self.offset(self.layer_of(ids))
+
+    def edges_from(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """The edges whose earlier layer is t: ``(template edge ids, their detectors here)`` (BOUNDARY kept)."""
+        edges = self._edges_from[self.template_layer(t)]
+        ends = self.graph.edge_detectors[edges]
+        shift = self.shift(t)
+        if not shift:
+            return edges, ends
+        template = self.graph.detector_voxels[:, 0]
+        moved = self.offset(template[np.maximum(ends, 0)] + shift) + ends - self._offsets[template[np.maximum(ends, 0)]]
+        return edges, np.where(ends == BOUNDARY, BOUNDARY, moved)
+
+    def _check_repeats(self, layer, weights) -> None:
+        """The template's middle layer must repeat: the edges from m and from m + 1 alike, shifted by one layer."""
+        g, m = self.graph, self.middle
+        if m + 3 > len(self._sizes) - 1:
+            raise ValueError(f"a circuit of {len(self._sizes)} time layers is too short to repeat its middle "
+                             "layer; build the decoder from a circuit with at least 6 rounds")
+
+        def signature(t):
+            edges = self._edges_from[t]
+            ends = g.edge_detectors[edges]
+            local = np.where(ends == BOUNDARY, -1, ends - self._offsets[layer[np.maximum(ends, 0)]])
+            key = np.column_stack([local, self.edge_span[edges], g.edge_anchors[edges, 1:], g.edge_classes[edges],
+                                   np.round(weights[edges], 9),
+                                   g.edge_observables[edges].reshape(len(edges), -1)])
+            return key[np.lexsort(key.T[::-1])]
+
+        same = (self._sizes[m] == self._sizes[m + 1] == self._sizes[m + 2]
+                and np.array_equal(g.detector_voxels[layer == m, 1:], g.detector_voxels[layer == m + 1, 1:])
+                and np.array_equal(signature(m), signature(m + 1)))
+        if not same:
+            raise ValueError("the decoder's circuit does not repeat one round in its middle (its layers "
+                             f"{m} and {m + 1} differ), so a longer experiment cannot be read off it")
+
+
+class _LayerDetectors(Sequence):
+    """``stream.layer_detectors[t]``: the detector ids of layer t, computed on demand."""
+
+    def __init__(self, layers: RepeatedLayers):
+        self._layers = layers
+
+    def __len__(self) -> int:
+        return self._layers.num_layers
+
+    def __getitem__(self, t: int) -> np.ndarray:
+        if not -len(self) <= t < len(self):
+            raise IndexError(f"layer {t} of {len(self)}")
+        return self._layers.detectors(t % len(self))
 
 
 class StreamDecoder:
@@ -39,7 +169,8 @@ class StreamDecoder:
         (8, 1)
     """
 
-    def __init__(self, decoder, num_shots: int, *, commit_rounds: int = 4, buffer_rounds: int = 4):
+    def __init__(self, decoder, num_shots: int, *, commit_rounds: int = 4, buffer_rounds: int = 4,
+                 rounds: int | None = None):
         if commit_rounds < 1 or buffer_rounds < 1:
             raise ValueError(f"commit_rounds={commit_rounds}, buffer_rounds={buffer_rounds}; both must be >= 1")
         if num_shots < 1:
@@ -48,27 +179,19 @@ class StreamDecoder:
         self.graph = graph
         self.num_shots = num_shots
         self.commit_rounds, self.buffer_rounds = commit_rounds, buffer_rounds
-        self.num_layers = graph.grid_shape[0]
-        layer = graph.detector_voxels[:, 0]
-        self._layer = layer
-        self.layer_detectors = [np.flatnonzero(layer == t) for t in range(self.num_layers)]
-        self._position = np.zeros(graph.num_detectors, dtype=np.int64)  # index of a detector within its layer
-        for ids in self.layer_detectors:
-            self._position[ids] = np.arange(len(ids))
-        ends = graph.edge_detectors
-        far = np.where(ends[:, 1] == BOUNDARY, ends[:, 0], ends[:, 1])
-        self._edge_lo = np.minimum(layer[ends[:, 0]], layer[far])
-        self._edge_hi = np.maximum(layer[ends[:, 0]], layer[far])
-        self._by_lo = np.argsort(self._edge_lo, kind="stable")
-        self._lo_sorted = self._edge_lo[self._by_lo]
-        self._edge_obs = graph.edge_observables
         self._weights = _weights(decoder.matcher.dem, graph)
+        T = graph.grid_shape[0]
+        if rounds is not None and rounds < 1:
+            raise ValueError(f"rounds={rounds}; expected >= 1")
+        self.layers = RepeatedLayers(graph, T if rounds is None else rounds + 1, weights=self._weights)
+        self.num_layers = self.layers.num_layers
+        self.layer_detectors = _LayerDetectors(self.layers)
+        self._edge_obs = graph.edge_observables
         self._bound = decoder._bound
         if self._bound is not None:
-            anchor_layer = graph.edge_anchors[:, 0]
-            self._by_anchor = np.argsort(anchor_layer, kind="stable")
-            self._anchor_sorted = anchor_layer[self._by_anchor]
+            T, H, W = self._bound.grid_shape
             self._halo = self._bound.halo
+            self._edge_class = self._bound.edge_flat.cpu().numpy() // (T * H * W)  # the network's class of each edge
             self._stepper = LayerByLayer(self._bound.net)
             self._logits: dict[int, torch.Tensor] = {}  # (num_shots, classes, H, W) per time layer
         self._raw: dict[int, np.ndarray] = {}
@@ -127,6 +250,11 @@ class StreamDecoder:
             raise ValueError(f"only {self._received} of {self.num_layers} layers were pushed")
         return self._obs.copy()
 
+    def _flip(self, ids, shots) -> None:
+        """Flips the residual events of detectors ``ids`` in the shots ``shots`` (a mask or an index)."""
+        for t, j in zip(self.layers.layer_of(ids), self.layers.position(ids)):
+            self._residual[int(t)][shots, j] ^= True
+
     # -- pre-decoder -------------------------------------------------------------------------
 
     def _advance(self) -> None:
@@ -144,11 +272,12 @@ class StreamDecoder:
         bound = self._bound
         _, H, W = bound.grid_shape
         S = self.num_shots
-        v = self.graph.detector_voxels[self.layer_detectors[t]]
+        template = self.layers.template_layer(t)
+        v = self.graph.detector_voxels[self.layers.offset(template) - self.layers.offset(t) + self.layer_detectors[t]]
         grid = np.zeros((S, H * W), dtype=np.float32)
         grid[:, v[:, 1] * W + v[:, 2]] = events
         x = torch.cat([torch.as_tensor(grid, device=bound.device).view(S, 1, H, W),
-                       bound._static[:, t].expand(S, -1, -1, -1)], dim=1)  # (S, 3, H, W)
+                       bound._static[:, template].expand(S, -1, -1, -1)], dim=1)  # (S, 3, H, W)
         with torch.no_grad(), bound.autocast():
             ready = self._stepper.push(x)
             if t == self.num_layers - 1:
@@ -159,31 +288,29 @@ class StreamDecoder:
         """Decides the edges anchored in [predecoded, end) exactly as whole-volume inference would."""
         bound = self._bound
         lo, hi = max(0, self._predecoded - 1), min(self.num_layers, end + 1)  # anchors whose logits are needed
-        T, H, W = bound.grid_shape
+        _, H, W = bound.grid_shape
         S, L = self.num_shots, hi - lo
         out = torch.stack([self._logits[t] for t in range(lo, hi)], dim=2).reshape(S, -1)  # (S, C·L·H·W)
-        edges = self._by_anchor[np.searchsorted(self._anchor_sorted, lo):np.searchsorted(self._anchor_sorted, hi)]
-        anchors = self.graph.edge_anchors[edges]
-        classes = (bound.edge_flat[edges].cpu().numpy() // (T * H * W))
-        flat = classes * L * H * W + (anchors[:, 0] - lo) * H * W + anchors[:, 1] * W + anchors[:, 2]
+        parts = [self.layers.edges_from(t) for t in range(lo, hi)]  # an edge's anchor is its earlier layer
+        edges = np.concatenate([e for e, _ in parts])
+        ends = np.concatenate([d for _, d in parts])
+        anchor = np.concatenate([np.full(len(e), t) for t, (e, _) in zip(range(lo, hi), parts)])
+        rows, cols = self.graph.edge_anchors[edges, 1], self.graph.edge_anchors[edges, 2]
+        flat = self._edge_class[edges] * L * H * W + (anchor - lo) * H * W + rows * W + cols
         logits = out[:, torch.as_tensor(flat, device=bound.device)]
-        ends = self.graph.edge_detectors[edges]
         dets = np.unique(ends[ends != BOUNDARY])
         local = np.searchsorted(dets, np.where(ends == BOUNDARY, dets[0], ends))
         local[ends == BOUNDARY] = len(dets)
         active = np.ones((S, len(dets) + 1), dtype=bool)
-        for k, d in enumerate(dets):
-            active[:, k] = self._raw[self._layer[d]][:, self._position[d]]
+        for k, (t, j) in enumerate(zip(self.layers.layer_of(dets), self.layers.position(dets))):
+            active[:, k] = self._raw[int(t)][:, j]
         decisions = decide_edges(logits, torch.as_tensor(active, device=bound.device),
                                  torch.as_tensor(local, device=bound.device), threshold=bound.threshold,
                                  policy=bound.predecoder.policy).cpu().numpy()
-        keep = (anchors[:, 0] >= self._predecoded) & (anchors[:, 0] < end)
-        decisions[:, ~keep] = False
+        decisions[:, (anchor < self._predecoded) | (anchor >= end)] = False
         for k in np.flatnonzero(decisions.any(axis=0)):
             shots = decisions[:, k]
-            for d in ends[k]:
-                if d != BOUNDARY:
-                    self._residual[self._layer[d]][shots, self._position[d]] ^= True
+            self._flip([d for d in ends[k] if d != BOUNDARY], shots)
             self._obs[shots] ^= self._edge_obs[edges[k]]
         self._predecoded = end
         for t in [t for t in self._raw if t < self._predecoded - 1]:  # the next call's anchors start there
@@ -208,15 +335,17 @@ class StreamDecoder:
             self._committed = commit_end
 
     def _match_window(self, w0: int, w1: int, commit_end: int) -> None:
-        dets = np.concatenate(self.layer_detectors[w0:w1])
-        edges = self._by_lo[np.searchsorted(self._lo_sorted, w0):np.searchsorted(self._lo_sorted, w1)]
-        matching, future = self._window_matching(dets, edges, w1)
-        syndrome = np.zeros((self.num_shots, len(dets) + 1), dtype=np.uint8)
-        offset = 0
-        for t in range(w0, w1):
-            width = len(self.layer_detectors[t])
-            syndrome[:, offset:offset + width] = self._residual[t]
-            offset += width
+        base, first_buffered = int(self.layers.offset(w0)), int(self.layers.offset(commit_end))
+        parts = [self.layers.edges_from(t) for t in range(w0, w1)]
+        edges = np.concatenate([e for e, _ in parts])
+        ends = np.concatenate([d for _, d in parts])
+        hi = np.concatenate([t + self.layers.edge_span[e] for t, (e, _) in zip(range(w0, w1), parts)])
+        matching, future = self._window_matching(ends - base, ends == BOUNDARY, hi >= w1, self._weights[edges],
+                                                 int(self.layers.offset(w1)) - base)
+        keys = np.where(ends[:, 1:] == BOUNDARY, ends, np.sort(ends, axis=1))
+        edge_at = dict(zip(map(tuple, keys.tolist()), edges.tolist()))
+        syndrome = np.zeros((self.num_shots, future + 1), dtype=np.uint8)
+        syndrome[:, :future] = np.concatenate([self._residual[t] for t in range(w0, w1)], axis=1)
         for s in range(self.num_shots):
             if not syndrome[s].any():
                 continue
@@ -225,35 +354,28 @@ class StreamDecoder:
                     u, v = v, u
                 if u < 0 or u == future:
                     continue
-                gu = int(dets[u])
-                gv = BOUNDARY if (v < 0 or v == future) else int(dets[v])
-                if v == future or (gv != BOUNDARY and min(self._layer[gu], self._layer[gv]) >= commit_end):
+                gu = int(u) + base
+                gv = BOUNDARY if (v < 0 or v == future) else int(v) + base
+                if v == future or (gv != BOUNDARY and min(gu, gv) >= first_buffered):
                     continue  # in the buffer (or to the future): the next window decides it
-                if gv == BOUNDARY and self._layer[gu] >= commit_end:
+                if gv == BOUNDARY and gu >= first_buffered:
                     continue
-                key = (min(gu, gv), max(gu, gv)) if gv != BOUNDARY else (gu, BOUNDARY)
-                self._obs[s] ^= self._edge_obs[self.graph.edge_index[key]]
-                for g in (gu, gv):
-                    if g != BOUNDARY and self._layer[g] >= commit_end:
-                        self._residual[self._layer[g]][s, self._position[g]] ^= True  # an artificial event
+                self._obs[s] ^= self._edge_obs[edge_at[(gu, gv) if gv == BOUNDARY else (min(gu, gv), max(gu, gv))]]
+                self._flip([g for g in (gu, gv) if g != BOUNDARY and g >= first_buffered], s)  # artificial events
 
-    def _window_matching(self, dets: np.ndarray, edges: np.ndarray, w1: int) -> tuple[pymatching.Matching, int]:
+    def _window_matching(self, local: np.ndarray, is_boundary: np.ndarray, to_future: np.ndarray,
+                         weights: np.ndarray, future: int) -> tuple[pymatching.Matching, int]:
         """The window's matching graph: internal edges, real boundary edges, edges to the future → node F."""
-        ends = self.graph.edge_detectors[edges]
-        local = np.searchsorted(dets, np.where(ends == BOUNDARY, ends[:, :1], ends))
-        future = len(dets)
-        to_future = self._edge_hi[edges] >= w1
-        is_boundary = ends[:, 1] == BOUNDARY
+        is_boundary = is_boundary[:, 1]
         a = local[:, 0]
         b = np.where(is_boundary, -1, np.where(to_future, future, local[:, 1]))
         # Edges leave the window upward only; keep the endpoint inside the window first.
-        swap = to_future & (self._layer[ends[:, 0]] >= w1)
+        swap = to_future & (local[:, 0] >= future)
         a, b = np.where(swap, local[:, 1], a), np.where(swap, future, b)
-        w = self._weights[edges]
-        key = np.stack([a, b]).tobytes() + w.tobytes() + np.int64(future).tobytes()
+        key = np.stack([a, b]).tobytes() + weights.tobytes() + np.int64(future).tobytes()
         if key not in self._matchings:
             m = pymatching.Matching()
-            for u, v, weight in zip(a.tolist(), b.tolist(), w.tolist()):
+            for u, v, weight in zip(a.tolist(), b.tolist(), weights.tolist()):
                 if v < 0:
                     m.add_boundary_edge(u, weight=weight, merge_strategy="smallest-weight")
                 else:

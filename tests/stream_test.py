@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import stim
 import torch
 
 import qec
@@ -98,3 +99,38 @@ def test_bad_pushes_are_rejected():
         stream.push(np.zeros((5, 4), dtype=bool))
     with pytest.raises(ValueError, match="commit_rounds=0"):
         qec.Decoder.from_circuit(circuit, model=None).stream(5, commit_rounds=0)
+
+
+@pytest.mark.parametrize("basis,noise,model", [("x", "uniform:0.006", "default"), ("z", "si1000:0.003", None)])
+def test_a_long_experiment_streams_off_a_short_circuit_exactly(basis, noise, model):
+    long = qec.generate_circuit(3, 30, basis=basis, noise=noise)
+    dets = long.compile_detector_sampler(seed=1).sample(150)
+    whole = qec.Decoder.from_circuit(long, model=model, device="cpu").stream(150, commit_rounds=3, buffer_rounds=3)
+    short = qec.Decoder.from_circuit(qec.generate_circuit(3, 9, basis=basis, noise=noise), model=model, device="cpu")
+    repeated = short.stream(150, commit_rounds=3, buffer_rounds=3, rounds=30)
+    assert [list(ids) for ids in repeated.layer_detectors] == [list(ids) for ids in whole.layer_detectors]
+    np.testing.assert_array_equal(_push_all(repeated, dets)[0], _push_all(whole, dets)[0])
+
+
+def test_a_stream_refuses_a_circuit_it_cannot_repeat():
+    short = qec.Decoder.from_circuit(qec.generate_circuit(3, 5, basis="x", noise="uniform:0.004"), model=None)
+    with pytest.raises(ValueError, match="at least 6 rounds"):
+        short.stream(4, rounds=100)
+    circuit = qec.generate_circuit(3, 9, basis="x", noise="uniform:0.004")
+    with pytest.raises(ValueError, match="decode that circuit instead"):
+        qec.Decoder.from_circuit(circuit, model=None).stream(4, rounds=5)
+    # One error of the middle round made likelier: the rounds no longer repeat.
+    dem = circuit.detector_error_model(decompose_errors=True).flattened()
+    qec.Decoder.from_detector_error_model(dem, model=None).stream(4, rounds=100)  # repeats as it is
+    graph = qec.DecodingGraph.from_dem(dem)
+    layer, middle = graph.detector_voxels[:, 0], graph.grid_shape[0] // 2
+    changed, edited = False, stim.DetectorErrorModel()
+    for inst in dem:
+        if (not changed and inst.type == "error"
+                and all(t.is_relative_detector_id() and layer[t.val] == middle for t in inst.targets_copy()
+                        if not t.is_separator() and not t.is_logical_observable_id())):
+            inst, changed = stim.DemInstruction("error", [0.1], inst.targets_copy()), True
+        edited.append(inst)
+    assert changed
+    with pytest.raises(ValueError, match="does not repeat"):
+        qec.Decoder.from_detector_error_model(edited, model=None).stream(4, rounds=100)
