@@ -68,3 +68,14 @@ def test_torch_sampler_on_cuda_matches_stim_density():
     per_detector_stim = np.asarray(stim_dets, dtype=float).mean(0)
     sigma = np.sqrt(per_detector_stim * (1 - per_detector_stim) / n * 2) + 1e-9
     assert np.all(np.abs(per_detector_gpu - per_detector_stim) < 6 * sigma + 1e-3)
+
+
+def test_a_stream_on_cuda_decides_like_whole_volume_decoding():
+    circuit = qec.generate_circuit(5, 20, basis="z", noise="uniform:0.006")
+    dets = circuit.compile_detector_sampler(seed=12).sample(1000)
+    gpu = qec.Decoder.from_circuit(circuit, model="default", device="cuda")
+    stream = gpu.stream(1000, commit_rounds=30, buffer_rounds=30)  # one window: only the network's rounding differs
+    for layer in stream.layer_detectors:
+        stream.push(torch.as_tensor(dets[:, layer], device="cuda"))
+    differ = np.any(stream.finish() != gpu.decode_batch(dets), axis=1).sum()
+    assert differ <= 0.005 * len(dets)  # bf16: the layer-by-layer and whole-volume convolutions round apart
