@@ -335,51 +335,55 @@ class StreamDecoder:
             self._committed = commit_end
 
     def _match_window(self, w0: int, w1: int, commit_end: int) -> None:
-        base, first_buffered = int(self.layers.offset(w0)), int(self.layers.offset(commit_end))
-        parts = [self.layers.edges_from(t) for t in range(w0, w1)]
+        """Matches the residual of layers [w0, w1) and commits what falls in [w0, commit_end).
+
+        An edge with an endpoint in the commit region is committed: its observables flip, and an
+        endpoint in the buffer gets an artificial event for the next window. Each such edge carries
+        those flips as its fault ids, so one ``decode_batch`` call commits the whole batch.
+        """
+        layers, num_obs = self.layers, self._edge_obs.shape[1]
+        base, buffered, future = (int(layers.offset(t)) for t in (w0, commit_end, w1))
+        parts = [layers.edges_from(t) for t in range(w0, w1)]
         edges = np.concatenate([e for e, _ in parts])
         ends = np.concatenate([d for _, d in parts])
-        hi = np.concatenate([t + self.layers.edge_span[e] for t, (e, _) in zip(range(w0, w1), parts)])
-        matching, future = self._window_matching(ends - base, ends == BOUNDARY, hi >= w1, self._weights[edges],
-                                                 int(self.layers.offset(w1)) - base)
-        keys = np.where(ends[:, 1:] == BOUNDARY, ends, np.sort(ends, axis=1))
-        edge_at = dict(zip(map(tuple, keys.tolist()), edges.tolist()))
-        syndrome = np.zeros((self.num_shots, future + 1), dtype=np.uint8)
-        syndrome[:, :future] = np.concatenate([self._residual[t] for t in range(w0, w1)], axis=1)
-        for s in range(self.num_shots):
-            if not syndrome[s].any():
-                continue
-            for u, v in matching.decode_to_edges_array(syndrome[s]):
-                if u < 0 or u == future:
-                    u, v = v, u
-                if u < 0 or u == future:
-                    continue
-                gu = int(u) + base
-                gv = BOUNDARY if (v < 0 or v == future) else int(v) + base
-                if v == future or (gv != BOUNDARY and min(gu, gv) >= first_buffered):
-                    continue  # in the buffer (or to the future): the next window decides it
-                if gv == BOUNDARY and gu >= first_buffered:
-                    continue
-                self._obs[s] ^= self._edge_obs[edge_at[(gu, gv) if gv == BOUNDARY else (min(gu, gv), max(gu, gv))]]
-                self._flip([g for g in (gu, gv) if g != BOUNDARY and g >= first_buffered], s)  # artificial events
+        hi = np.concatenate([t + layers.edge_span[e] for t, (e, _) in zip(range(w0, w1), parts)])
+        is_boundary, to_future = ends[:, 1] == BOUNDARY, hi >= w1
+        commits = ~to_future & (ends.min(axis=1, where=ends != BOUNDARY, initial=future) < buffered)
+        flips = np.zeros((len(edges), num_obs + future - buffered), dtype=bool)
+        flips[commits, :num_obs] = self._edge_obs[edges[commits]]
+        for side in (0, 1):
+            later = commits & (ends[:, side] >= buffered) & (ends[:, side] != BOUNDARY)
+            flips[later, num_obs + ends[later, side] - buffered] = True
+        matching = self._window_matching(ends - base, is_boundary, to_future, self._weights[edges], flips,
+                                         future - base)
+        syndrome = np.zeros((self.num_shots, future - base + 1), dtype=np.uint8)  # the last column: the future node
+        syndrome[:, :future - base] = np.concatenate([self._residual[t] for t in range(w0, w1)], axis=1)
+        predicted = np.zeros((self.num_shots, flips.shape[1]), dtype=bool)
+        out = matching.decode_batch(syndrome)
+        predicted[:, :out.shape[1]] = out[:, :flips.shape[1]]
+        self._obs ^= predicted[:, :num_obs]
+        for t in range(commit_end, w1):  # artificial events in the buffer
+            start = num_obs + int(layers.offset(t)) - buffered
+            self._residual[t] ^= predicted[:, start:start + len(self._residual[t][0])]
 
     def _window_matching(self, local: np.ndarray, is_boundary: np.ndarray, to_future: np.ndarray,
-                         weights: np.ndarray, future: int) -> tuple[pymatching.Matching, int]:
-        """The window's matching graph: internal edges, real boundary edges, edges to the future → node F."""
-        is_boundary = is_boundary[:, 1]
+                         weights: np.ndarray, flips: np.ndarray, future: int) -> pymatching.Matching:
+        """The window's matching graph: internal edges, real boundary edges, edges to the future →
+        node ``future``; each edge's fault ids are its ``flips``."""
         a = local[:, 0]
         b = np.where(is_boundary, -1, np.where(to_future, future, local[:, 1]))
         # Edges leave the window upward only; keep the endpoint inside the window first.
         swap = to_future & (local[:, 0] >= future)
         a, b = np.where(swap, local[:, 1], a), np.where(swap, future, b)
-        key = np.stack([a, b]).tobytes() + weights.tobytes() + np.int64(future).tobytes()
+        key = np.stack([a, b]).tobytes() + weights.tobytes() + np.packbits(flips).tobytes() + np.int64(future).tobytes()
         if key not in self._matchings:
             m = pymatching.Matching()
-            for u, v, weight in zip(a.tolist(), b.tolist(), weights.tolist()):
+            for u, v, weight, ids in zip(a.tolist(), b.tolist(), weights.tolist(), flips):
+                fault_ids = set(np.flatnonzero(ids).tolist())
                 if v < 0:
-                    m.add_boundary_edge(u, weight=weight, merge_strategy="smallest-weight")
+                    m.add_boundary_edge(u, fault_ids=fault_ids, weight=weight, merge_strategy="smallest-weight")
                 else:
-                    m.add_edge(u, v, weight=weight, merge_strategy="smallest-weight")
+                    m.add_edge(u, v, fault_ids=fault_ids, weight=weight, merge_strategy="smallest-weight")
             if to_future.any():
                 m.set_boundary_nodes({future})
             else:
@@ -387,7 +391,7 @@ class StreamDecoder:
             if len(self._matchings) > 8:
                 self._matchings.pop(next(iter(self._matchings)))
             self._matchings[key] = m
-        return self._matchings[key], future
+        return self._matchings[key]
 
 
 def _weights(dem, graph) -> np.ndarray:
