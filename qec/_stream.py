@@ -250,11 +250,6 @@ class StreamDecoder:
             raise ValueError(f"only {self._received} of {self.num_layers} layers were pushed")
         return self._obs.copy()
 
-    def _flip(self, ids, shots) -> None:
-        """Flips the residual events of detectors ``ids`` in the shots ``shots`` (a mask or an index)."""
-        for t, j in zip(self.layers.layer_of(ids), self.layers.position(ids)):
-            self._residual[int(t)][shots, j] ^= True
-
     # -- pre-decoder -------------------------------------------------------------------------
 
     def _advance(self) -> None:
@@ -308,10 +303,16 @@ class StreamDecoder:
                                  torch.as_tensor(local, device=bound.device), threshold=bound.threshold,
                                  policy=bound.predecoder.policy).cpu().numpy()
         decisions[:, (anchor < self._predecoded) | (anchor >= end)] = False
-        for k in np.flatnonzero(decisions.any(axis=0)):
-            shots = decisions[:, k]
-            self._flip([d for d in ends[k] if d != BOUNDARY], shots)
-            self._obs[shots] ^= self._edge_obs[edges[k]]
+        chosen = np.flatnonzero(decisions.any(axis=0))
+        committed = decisions[:, chosen].astype(np.int32)
+        self._obs ^= (committed @ self._edge_obs[edges[chosen]].astype(np.int32)) % 2 == 1
+        flips = np.zeros((S, len(dets) + 1), dtype=np.int32)  # the last column: the boundary
+        for side in (0, 1):
+            np.add.at(flips, (slice(None), local[chosen, side]), committed)
+        flips = flips[:, :-1] % 2 == 1
+        for t in np.unique(self.layers.layer_of(dets)):
+            here = self.layers.layer_of(dets) == t
+            self._residual[int(t)][:, self.layers.position(dets[here])] ^= flips[:, here]
         self._predecoded = end
         for t in [t for t in self._raw if t < self._predecoded - 1]:  # the next call's anchors start there
             del self._raw[t]
