@@ -148,7 +148,9 @@ class _LayerDetectors(Sequence):
     def __len__(self) -> int:
         return self._layers.num_layers
 
-    def __getitem__(self, t: int) -> np.ndarray:
+    def __getitem__(self, t):
+        if isinstance(t, slice):
+            return [self[k] for k in range(*t.indices(len(self)))]
         if not -len(self) <= t < len(self):
             raise IndexError(f"layer {t} of {len(self)}")
         return self._layers.detectors(t % len(self))

@@ -109,6 +109,7 @@ def test_a_long_experiment_streams_off_a_short_circuit_exactly(basis, noise, mod
     short = qec.Decoder.from_circuit(qec.generate_circuit(3, 9, basis=basis, noise=noise), model=model, device="cpu")
     repeated = short.stream(150, commit_rounds=3, buffer_rounds=3, rounds=30)
     assert [list(ids) for ids in repeated.layer_detectors] == [list(ids) for ids in whole.layer_detectors]
+    assert [list(ids) for ids in repeated.layer_detectors[-3:]] == [list(ids) for ids in whole.layer_detectors[28:]]
     np.testing.assert_array_equal(_push_all(repeated, dets)[0], _push_all(whole, dets)[0])
 
 
