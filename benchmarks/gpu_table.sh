@@ -13,6 +13,7 @@
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && \
 #     PYTHONPATH=/tmp/site:. bash benchmarks/gpu_table.sh cuda $OUT
 # Dry run on a CPU (tiny sizes, same code path): PYTHONPATH=. bash benchmarks/gpu_table.sh cpu /tmp/gpu_dry
+# The d = 13 rows also time the stream (--stream: pipeline-stream and pymatching-stream, windows of 4 + 4 rounds).
 # COMPILE=1 adds --compile (torch.compile with CUDA graphs; each run compiles first, untimed, so it takes longer).
 set -euo pipefail
 device=${1:-cuda}
@@ -35,6 +36,7 @@ for run in $runs; do
   for p in 0.003 0.006; do
     timeout 150 python3 -m qec bench --distance "$d" --rounds "$d" --noise "uniform:$p" --shots "$shots" \
       --device "$device" --batch-size "$batch" --matching-workers "$workers" --model models/default.pt --json ${COMPILE:+--compile} \
+      $([ "$d" = 13 ] || [ "$device" != cuda ] && echo --stream) \
       | tee -a "$out/gpu_table.jsonl"
   done
 done

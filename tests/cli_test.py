@@ -75,8 +75,10 @@ def test_demo_prints_both_side_by_side():
 
 def test_bench_reports_every_stage():
     row = json.loads(run(["bench", "--distance", "3", "--rounds", "3", "--shots", "100", "--repeats", "1", "--json",
-                          "--reweighted", "--matching-workers", "1", "--precision", "bfloat16", "--threshold", "2.5"]))
-    for key in ("pymatching_parallel_us_per_round", "reweighted_matching_us_per_round", "pipeline_reweighted_us_per_round",
+                          "--reweighted", "--matching-workers", "1", "--precision", "bfloat16", "--threshold", "2.5",
+                          "--stream"]))
+    for key in ("pipeline_stream_us_per_round", "pymatching_stream_us_per_round",
+                "pymatching_parallel_us_per_round", "reweighted_matching_us_per_round", "pipeline_reweighted_us_per_round",
                 "reweighted_shortcut_matching_us_per_round", "pipeline_reweighted_shortcut_us_per_round", "pymatching_us_per_round", "pymatching_correlated_us_per_round", "predecoder_us_per_round",
                 "residual_matching_us_per_round", "pipeline_us_per_round", "density_in", "density_residual",
                 "batch_size", "device"):

@@ -34,6 +34,9 @@ def main(*, command_line_args: list[str]) -> int:
     parser.add_argument("--matching-workers", type=int, default=0,
                         help="end to end: processes matching batch k while the network runs batch k + 1 (0 = serial); "
                              "PyMatching alone is then also timed on as many processes")
+    parser.add_argument("--stream", action="store_true",
+                        help="also time the stream (pipeline and matcher alone), every shot pushed round by round "
+                             "through windows of 4 + 4 rounds")
     parser.add_argument("--reweighted", action="store_true",
                         help="also time reweighted matching: a graph per shot (about 2 ms per shot at d=9 on one CPU "
                              "core) and the prebuilt shortcut graph")
@@ -93,6 +96,18 @@ def run(args) -> dict:
     if args.matching_workers:
         seconds, _ = timed(decoder.matching_pool().decode_batch, dets)
         parallel = {"pymatching_parallel_us_per_round": seconds * per_round}
+    streams = {}
+    if args.stream:
+        def stream(d, stream_decoder):
+            s = stream_decoder.stream(len(d), commit_rounds=4, buffer_rounds=4)
+            for layer in s.layer_detectors:
+                s.push(d[:, layer])
+            return s.finish()
+
+        plain = Decoder(decoder.graph, model=None)
+        piped, _ = timed(lambda d: stream(d, decoder), dets)
+        alone, _ = timed(lambda d: stream(d, plain), dets)
+        streams = {"pipeline_stream_us_per_round": piped * per_round, "pymatching_stream_us_per_round": alone * per_round}
     reweighted = {}
     if args.reweighted:
         parts = decoder.predecode_variants(dets, variants=("reweighted",))["reweighted"]
@@ -119,6 +134,7 @@ def run(args) -> dict:
         "residual_to_raw_matching_ratio": res / raw,
         "density_in": float(dets.mean()), "density_residual": float(residual.mean()),
         "density_residual_correlated": float(residual_corr.mean()),
+        **streams,
         **reweighted,
     }
 
