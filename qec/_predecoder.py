@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import importlib.resources
@@ -175,12 +176,9 @@ class PreDecoder:
         threshold = float(threshold)
         if math.isnan(threshold):
             raise ValueError("threshold=nan; expected a number (inf commits nothing)")
-        return PreDecoder(self.net, classes=self.classes, threshold=threshold, policy=self.policy,
-                          threshold_correlated=self.threshold_correlated, reweight_scale=self.reweight_scale,
-                          reweight_scale_correlated=self.reweight_scale_correlated,
-                          threshold_reweighted=self.threshold_reweighted,
-                          threshold_reweighted_correlated=self.threshold_reweighted_correlated,
-                          threshold_by_density=None, metadata=self.metadata)
+        fixed = copy.copy(self)
+        fixed.threshold, fixed.threshold_by_density = threshold, None
+        return fixed
 
     def save(self, path: str | os.PathLike, **extra: Any) -> None:
         torch.save(self.checkpoint(**extra), path)

@@ -111,8 +111,8 @@ class RepeatedLayers:
         shift = self.shift(t)
         if not shift:
             return edges, ends
-        template = self.graph.detector_voxels[:, 0]
-        moved = self.offset(template[np.maximum(ends, 0)] + shift) + ends - self._offsets[template[np.maximum(ends, 0)]]
+        layer = self.graph.detector_voxels[np.maximum(ends, 0), 0]  # in the template
+        moved = self.offset(layer + shift) + ends - self._offsets[layer]
         return edges, np.where(ends == BOUNDARY, BOUNDARY, moved)
 
     def _check_repeats(self, layer, weights) -> None:
@@ -298,8 +298,9 @@ class StreamDecoder:
         dets = np.unique(ends[ends != BOUNDARY])
         local = np.searchsorted(dets, np.where(ends == BOUNDARY, dets[0], ends))
         local[ends == BOUNDARY] = len(dets)
+        det_layer, det_position = self.layers.layer_of(dets), self.layers.position(dets)
         active = np.ones((S, len(dets) + 1), dtype=bool)
-        for k, (t, j) in enumerate(zip(self.layers.layer_of(dets), self.layers.position(dets))):
+        for k, (t, j) in enumerate(zip(det_layer, det_position)):
             active[:, k] = self._raw[int(t)][:, j]
         decisions = decide_edges(logits, torch.as_tensor(active, device=bound.device),
                                  torch.as_tensor(local, device=bound.device), threshold=bound.threshold,
@@ -312,9 +313,9 @@ class StreamDecoder:
         for side in (0, 1):
             np.add.at(flips, (slice(None), local[chosen, side]), committed)
         flips = flips[:, :-1] % 2 == 1
-        for t in np.unique(self.layers.layer_of(dets)):
-            here = self.layers.layer_of(dets) == t
-            self._residual[int(t)][:, self.layers.position(dets[here])] ^= flips[:, here]
+        for t in np.unique(det_layer):
+            here = det_layer == t
+            self._residual[int(t)][:, det_position[here]] ^= flips[:, here]
         self._predecoded = end
         for t in [t for t in self._raw if t < self._predecoded - 1]:  # the next call's anchors start there
             del self._raw[t]
