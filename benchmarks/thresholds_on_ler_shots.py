@@ -1,0 +1,69 @@
+"""Hard-pipeline errors and residual density at several thresholds, on exactly the shots of a `qec ler`
+run, so that the rows pair with it shard by shard.
+
+The shots are drawn as `qec ler --seed S --skip-shots K` draws them (one Stim sampler seeded with S,
+5,000 shots per call, the first K skipped); the network runs once per chunk and every threshold
+decides on the same logits. One JSON line per shard, with PyMatching's errors on the same shots
+and, per threshold, errors, the paired counts against PyMatching and the residual density:
+
+    python benchmarks/thresholds_on_ler_shots.py accurate --distance 13 --noise uniform:0.003 --seed 1313 \\
+        --shard-shots 50000 --shards 0,2,4 --thresholds 3,2,1 --precision bfloat16
+"""
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+import qec
+from qec._command._main_ler import CHUNK
+from qec._stats import discordant_counts
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", help="a shipped model's name or a checkpoint path")
+    parser.add_argument("--distance", type=int, default=13)
+    parser.add_argument("--basis", default="x")
+    parser.add_argument("--noise", default="uniform:0.003")
+    parser.add_argument("--seed", type=int, default=1313)
+    parser.add_argument("--shard-shots", type=int, default=50_000, help="shots per shard (a multiple of 5,000)")
+    parser.add_argument("--shards", default="0", help="comma-separated shard indices: shard i skips i * shard-shots")
+    parser.add_argument("--thresholds", default="3,2,1")
+    parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None)
+    args = parser.parse_args()
+    if args.shard_shots % CHUNK:
+        parser.error(f"--shard-shots must be a multiple of {CHUNK}")
+    thresholds = [float(t) for t in args.thresholds.split(",")]
+    circuit = qec.generate_circuit(args.distance, args.distance, basis=args.basis, noise=args.noise)
+    graph = qec.DecodingGraph.from_circuit(circuit)
+    model = qec.PreDecoder.load(args.model)
+    matcher = qec.Matcher(graph.dem)
+    for shard in map(int, args.shards.split(",")):
+        start = time.perf_counter()
+        sampler = circuit.compile_detector_sampler(seed=args.seed)
+        for _ in range(shard * args.shard_shots // CHUNK):  # the calls qec ler makes before this shard
+            sampler.sample(CHUNK, separate_observables=True)
+        dets, obs = zip(*(sampler.sample(CHUNK, separate_observables=True)
+                          for _ in range(args.shard_shots // CHUNK)))
+        dets, obs = np.concatenate(dets), np.concatenate(obs)
+        baseline = np.any(matcher.decode_batch(dets) != obs, axis=1)
+        result = qec.evaluate(model, graph, dets, obs, thresholds=thresholds, matcher=matcher,
+                              baseline_errors=int(baseline.sum()), precision=args.precision)
+        by_threshold = {}
+        for thr in thresholds:
+            errors, density = result["by_threshold"][thr]
+            only_pipeline, only_pymatching = discordant_counts(result["by_threshold_failures"][thr], baseline)
+            by_threshold[f"{thr:g}"] = {"errors": errors, "density_residual": density,
+                                        "only_pipeline_fails": only_pipeline, "only_pymatching_fails": only_pymatching}
+        print(json.dumps({"model": args.model, "distance": args.distance, "rounds": args.distance,
+                          "basis": args.basis, "noise": args.noise, "seed": args.seed,
+                          "skip_shots": shard * args.shard_shots, "shots": args.shard_shots,
+                          "precision": args.precision or "float32", "pymatching_errors": int(baseline.sum()),
+                          "density_in": result["density_in"], "by_threshold": by_threshold,
+                          "seconds": round(time.perf_counter() - start, 1)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
