@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 import qec
-from qec._command._main_ler import CHUNK
+from qec._command._main_ler import CHUNK, skip_shots
 from qec._stats import discordant_counts
 
 
@@ -40,11 +40,12 @@ def main():
     graph = qec.DecodingGraph.from_circuit(circuit)
     model = qec.PreDecoder.load(args.model)
     matcher = qec.Matcher(graph.dem)
-    for shard in map(int, args.shards.split(",")):
+    sampler = circuit.compile_detector_sampler(seed=args.seed)
+    position = 0  # shots drawn so far; the shards go in ascending order, skipping the gaps between them
+    for shard in sorted(set(map(int, args.shards.split(",")))):
         start = time.perf_counter()
-        sampler = circuit.compile_detector_sampler(seed=args.seed)
-        for _ in range(shard * args.shard_shots // CHUNK):  # the calls qec ler makes before this shard
-            sampler.sample(CHUNK, separate_observables=True)
+        skip_shots(sampler, shard * args.shard_shots - position)
+        position = (shard + 1) * args.shard_shots
         dets, obs = zip(*(sampler.sample(CHUNK, separate_observables=True)
                           for _ in range(args.shard_shots // CHUNK)))
         dets, obs = np.concatenate(dets), np.concatenate(obs)

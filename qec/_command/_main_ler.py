@@ -112,8 +112,7 @@ def run(args) -> list[dict]:
     except ValueError as e:
         raise SystemExit(f"qec ler: {e}")
     sampler = circuit.compile_detector_sampler(seed=args.seed)
-    for _ in range(args.skip_shots // CHUNK):  # the same calls as the run being extended, so the same shots
-        sampler.sample(CHUNK, separate_observables=True)
+    skip_shots(sampler, args.skip_shots)
     errors = {name: 0 for name in decoders}
     # Paired counts against each decoder's reference matcher: (shots only it fails, shots only the reference fails).
     discordant = {name: [0, 0] for name in decoders if paired_reference(name) in decoders}
@@ -183,6 +182,13 @@ def run(args) -> list[dict]:
             **({"commit_rounds": args.commit_rounds, "buffer_rounds": args.buffer_rounds} if name.endswith("-stream") else {}),
         }))
     return rows
+
+
+def skip_shots(sampler, shots: int) -> None:
+    """Advances a Stim detector sampler past ``shots`` shots (a multiple of ``CHUNK``) with the calls
+    ``qec ler`` makes, so that the next shots are those of ``qec ler --skip-shots shots``."""
+    for _ in range(shots // CHUNK):
+        sampler.sample(CHUNK, separate_observables=True)
 
 
 def with_rates(row: dict) -> dict:
