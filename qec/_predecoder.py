@@ -447,14 +447,18 @@ def decide_edges(logits: torch.Tensor, active: torch.Tensor, ends: torch.Tensor,
     if policy == "threshold":
         return above
     B, D1 = active.shape
-    a, b = ends[:, 0], ends[:, 1]
-    eligible = above & active[:, a] & active[:, b]
+    # Only the few (shot, edge) pairs above the threshold whose ends both fire take part.
+    shot, edge = above.nonzero(as_tuple=True)
+    a, b = ends[edge, 0], ends[edge, 1]
+    eligible = active[shot, a] & active[shot, b]
+    shot, edge, a, b = shot[eligible], edge[eligible], a[eligible], b[eligible]
     # A unique integer key per (logit, edge) breaks ties deterministically.
-    E = logits.shape[1]
-    key = torch.round(logits.double().clamp(-1e6, 1e6) * 2**20).long() * E + torch.arange(E, device=logits.device)
-    key = torch.where(eligible, key, torch.full_like(key, torch.iinfo(torch.long).min))
-    best = torch.full((B, D1), torch.iinfo(torch.long).min, dtype=torch.long, device=logits.device)
-    best.scatter_reduce_(1, a.expand(B, -1), key, reduce="amax")
-    best.scatter_reduce_(1, b.expand(B, -1), key, reduce="amax")
-    is_boundary = b == D1 - 1
-    return eligible & (key == best[:, a]) & (is_boundary | (key == best[:, b]))
+    key = torch.round(logits[shot, edge].double().clamp(-1e6, 1e6) * 2**20).long() * logits.shape[1] + edge
+    at_a, at_b = shot * D1 + a, shot * D1 + b
+    best = torch.full((B * D1,), torch.iinfo(torch.long).min, dtype=torch.long, device=logits.device)
+    best.scatter_reduce_(0, at_a, key, reduce="amax")
+    best.scatter_reduce_(0, at_b, key, reduce="amax")
+    wins = (key == best[at_a]) & ((b == D1 - 1) | (key == best[at_b]))
+    decisions = torch.zeros_like(above)
+    decisions[shot[wins], edge[wins]] = True
+    return decisions

@@ -62,6 +62,31 @@ def test_mutual_policy_removes_events_in_pairs_and_never_adds(graph_d5, tiny_pre
     assert removed == 2 * (decisions.sum().item() - boundary) + boundary
 
 
+@pytest.mark.parametrize("per_class", [False, True])
+def test_mutual_policy_commits_each_edge_that_is_the_most_confident_at_both_ends(graph_d5, tiny_predecoder, per_class):
+    bound = tiny_predecoder.bind(graph_d5)
+    dets = torch.as_tensor(qec.StimSampler(graph_d5, seed=6).sample(60).dets)
+    # Rounded logits make ties, which the edge index breaks (the higher index wins).
+    logits = torch.round(2 * torch.randn((60, graph_d5.num_edges), generator=torch.Generator().manual_seed(7))) / 2
+    threshold = (torch.linspace(-1.0, 1.0, len(graph_d5.classes))[torch.as_tensor(graph_d5.edge_classes)]
+                 if per_class else torch.tensor(-0.5))
+    decisions = bound.decide(logits, dets, threshold=threshold).numpy()
+    ends = graph_d5.edge_detectors
+    expected = np.zeros_like(decisions)
+    for shot in range(60):
+        fired = set(np.flatnonzero(dets[shot].numpy()).tolist())
+        eligible = [e for e in range(graph_d5.num_edges) if logits[shot, e] > threshold.expand(graph_d5.num_edges)[e]
+                    and all(d < 0 or d in fired for d in ends[e])]
+        best = {}
+        for e in eligible:
+            for d in ends[e][ends[e] >= 0]:
+                best[d] = max(best.get(d, (-np.inf, -1)), (logits[shot, e].item(), e))
+        for e in eligible:
+            expected[shot, e] = all(best[d][1] == e for d in ends[e][ends[e] >= 0])
+    assert expected.sum() > 60
+    np.testing.assert_array_equal(decisions, expected)
+
+
 def test_threshold_policy_applies_exactly_the_confident_edges(graph_d5, tiny_predecoder):
     bound = tiny_predecoder.bind(graph_d5)
     dets = torch.zeros((2, graph_d5.num_detectors), dtype=torch.bool)
