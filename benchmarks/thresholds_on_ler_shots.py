@@ -4,10 +4,13 @@ run, so that the rows pair with it shard by shard.
 The shots are drawn as `qec ler --seed S --skip-shots K` draws them (one Stim sampler seeded with S,
 5,000 shots per call, the first K skipped); the network runs once per chunk and every threshold
 decides on the same logits. One JSON line per shard, with PyMatching's errors on the same shots
-and, per threshold, errors, the paired counts against PyMatching and the residual density:
+and, per threshold, errors, the paired counts against PyMatching and the residual density.
+`--rules` adds thresholds per edge class, one per class in the graph's order (`DecodingGraph.classes`,
+listed in each line), scored the same way:
 
     python benchmarks/thresholds_on_ler_shots.py accurate --distance 13 --noise uniform:0.003 --seed 1313 \\
-        --shard-shots 50000 --shards 0,2,4 --thresholds 3,2,1 --precision bfloat16
+        --shard-shots 50000 --shards 0,2,4 --thresholds 3,2,1 --precision bfloat16 \\
+        --rules 3,3,2,3,2,2,2,2,3
 """
 
 import argparse
@@ -15,6 +18,7 @@ import json
 import time
 
 import numpy as np
+import torch
 
 import qec
 from qec._command._main_ler import CHUNK, skip_shots
@@ -31,15 +35,26 @@ def main():
     parser.add_argument("--shard-shots", type=int, default=50_000, help="shots per shard (a multiple of 5,000)")
     parser.add_argument("--shards", default="0", help="comma-separated shard indices: shard i skips i * shard-shots")
     parser.add_argument("--thresholds", default="3,2,1")
+    parser.add_argument("--rules", nargs="*", default=[], help="per-class thresholds, comma-separated in class order")
     parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None)
     args = parser.parse_args()
     if args.shard_shots % CHUNK:
         parser.error(f"--shard-shots must be a multiple of {CHUNK}")
-    thresholds = [float(t) for t in args.thresholds.split(",")]
     circuit = qec.generate_circuit(args.distance, args.distance, basis=args.basis, noise=args.noise)
     graph = qec.DecodingGraph.from_circuit(circuit)
     model = qec.PreDecoder.load(args.model)
+    bound = model.bind(graph, precision=args.precision)
     matcher = qec.Matcher(graph.dem)
+    edge_classes = torch.as_tensor(graph.edge_classes)
+    # Every threshold, uniform or per class, as one threshold per edge.
+    per_edge = {("by_threshold", f"{float(t):g}"): torch.full((graph.num_edges,), float(t))
+                for t in args.thresholds.split(",") if t}
+    for rule in args.rules:
+        per_class = [float(t) for t in rule.split(",")]
+        if len(per_class) != len(graph.classes):
+            parser.error(f"rule {rule} has {len(per_class)} thresholds; the graph has {len(graph.classes)} "
+                         f"edge classes: {graph.classes}")
+        per_edge["by_rule", rule] = torch.as_tensor(per_class, dtype=torch.float32)[edge_classes]
     sampler = circuit.compile_detector_sampler(seed=args.seed)
     position = 0  # shots drawn so far; the shards go in ascending order, skipping the gaps between them
     for shard in sorted(set(map(int, args.shards.split(",")))):
@@ -50,19 +65,26 @@ def main():
                           for _ in range(args.shard_shots // CHUNK)))
         dets, obs = np.concatenate(dets), np.concatenate(obs)
         baseline = np.any(matcher.decode_batch(dets) != obs, axis=1)
-        result = qec.evaluate(model, graph, dets, obs, thresholds=thresholds, matcher=matcher,
-                              baseline_errors=int(baseline.sum()), precision=args.precision)
-        by_threshold = {}
-        for thr in thresholds:
-            errors, density = result["by_threshold"][thr]
-            only_pipeline, only_pymatching = discordant_counts(result["by_threshold_failures"][thr], baseline)
-            by_threshold[f"{thr:g}"] = {"errors": errors, "density_residual": density,
-                                        "only_pipeline_fails": only_pipeline, "only_pymatching_fails": only_pymatching}
+        fails = {key: np.zeros(len(dets), dtype=bool) for key in per_edge}
+        events_left = dict.fromkeys(per_edge, 0)
+        for begin in range(0, len(dets), CHUNK):
+            part = slice(begin, begin + CHUNK)
+            dets_t = torch.as_tensor(dets[part])
+            logits = bound.edge_logits(dets_t, batch_size=512)
+            for key, threshold in per_edge.items():
+                residual, flip = (x.numpy() for x in bound.apply(bound.decide(logits, dets_t, threshold=threshold), dets_t))
+                fails[key][part] = np.any((matcher.decode_batch(residual) ^ flip) != obs[part], axis=1)
+                events_left[key] += int(residual.sum())
+        scores = {"by_threshold": {}, "by_rule": {}}
+        for (table, name), failed in fails.items():
+            only_pipeline, only_pymatching = discordant_counts(failed, baseline)
+            scores[table][name] = {"errors": int(failed.sum()), "density_residual": events_left[table, name] / dets.size,
+                                   "only_pipeline_fails": only_pipeline, "only_pymatching_fails": only_pymatching}
         print(json.dumps({"model": args.model, "distance": args.distance, "rounds": args.distance,
                           "basis": args.basis, "noise": args.noise, "seed": args.seed,
                           "skip_shots": shard * args.shard_shots, "shots": args.shard_shots,
                           "precision": args.precision or "float32", "pymatching_errors": int(baseline.sum()),
-                          "density_in": result["density_in"], "by_threshold": by_threshold,
+                          "density_in": float(dets.mean()), **scores, "classes": graph.classes,
                           "seconds": round(time.perf_counter() - start, 1)}), flush=True)
 
 
