@@ -24,6 +24,8 @@ import qec
 from qec._command._main_ler import CHUNK, skip_shots
 from qec._stats import discordant_counts
 
+from _paired_shots import rule_thresholds
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -45,16 +47,10 @@ def main():
     model = qec.PreDecoder.load(args.model)
     bound = model.bind(graph, precision=args.precision)
     matcher = qec.Matcher(graph.dem)
-    edge_classes = torch.as_tensor(graph.edge_classes)
     # Every threshold, uniform or per class, as one threshold per edge.
     per_edge = {("by_threshold", f"{float(t):g}"): torch.full((graph.num_edges,), float(t))
                 for t in args.thresholds.split(",") if t}
-    for rule in args.rules:
-        per_class = [float(t) for t in rule.split(",")]
-        if len(per_class) != len(graph.classes):
-            parser.error(f"rule {rule} has {len(per_class)} thresholds; the graph has {len(graph.classes)} "
-                         f"edge classes: {graph.classes}")
-        per_edge["by_rule", rule] = torch.as_tensor(per_class, dtype=torch.float32)[edge_classes]
+    per_edge.update({("by_rule", rule): rule_thresholds(graph, rule) for rule in args.rules})
     sampler = circuit.compile_detector_sampler(seed=args.seed)
     position = 0  # shots drawn so far; the shards go in ascending order, skipping the gaps between them
     for shard in sorted(set(map(int, args.shards.split(",")))):
