@@ -58,8 +58,10 @@ class Decoder:
             (AVX-512 BF16, AMX) bfloat16 runs the network 1.6–2.6× faster; it moves a few edges
             near the threshold and almost never a prediction (BENCHMARKS.md).
         threshold: commit the hard pipeline's edges above this logit at every noise level,
-            instead of the model's threshold for the circuit's noise (:attr:`threshold`); the
-            correlated and reweighted modes keep the model's. Defaults to None (the model's).
+            instead of the model's threshold for the circuit's noise (:attr:`threshold`); a list
+            gives one threshold per edge class, in the model's class order
+            (:meth:`qec.PreDecoder.with_threshold`). The correlated and reweighted modes keep the
+            model's. Defaults to None (the model's).
 
     Examples:
         >>> import qec
@@ -77,7 +79,7 @@ class Decoder:
                  correlated: bool = False, device: str | torch.device | None = None, batch_size: int = 512,
                  matching_dem: stim.DetectorErrorModel | None = None, block: tuple | None = None,
                  matching_workers: int = 0, reweight: bool = False, shortcut: bool = False,
-                 compile: bool = False, precision: str | None = None, threshold: float | None = None):
+                 compile: bool = False, precision: str | None = None, threshold: float | list[float] | None = None):
         if batch_size < 1:
             raise ValueError(f"batch_size={batch_size}; expected >= 1")
         if matching_workers < 0:
@@ -128,9 +130,9 @@ class Decoder:
         return self.graph.num_detectors
 
     @property
-    def threshold(self) -> float | None:
+    def threshold(self) -> float | list[float] | None:
         """The hard pipeline's threshold for this circuit (the model's for its noise, or the one
-        given); None without a model."""
+        given; a list when it is one per edge class); None without a model."""
         return None if self._bound is None else self._bound.threshold
 
     @property

@@ -40,7 +40,10 @@ class PreDecoder:
     detection events per detector than a pair's density (:attr:`qec.DecodingGraph.expected_density`)
     takes the threshold of the first such pair, one at or above them all takes ``threshold``. The
     threshold that is best at one noise level over-commits at lower noise (BENCHMARKS.md, "A
-    threshold by the circuit's noise").
+    threshold by the circuit's noise"). ``threshold_by_class`` (set by :meth:`with_threshold`),
+    one threshold per class in :attr:`classes` order, replaces both at every noise level: the
+    network is surer of some kinds of edge than of others (BENCHMARKS.md, "A threshold per edge
+    class").
 
     Reweighted matching (``qec.Decoder(..., reweight=True)``) commits the edges above
     ``threshold_reweighted`` (infinite: none) and matches the rest on a graph whose judged edges
@@ -60,7 +63,8 @@ class PreDecoder:
                  threshold_correlated: float | None = None, reweight_scale: float = 0.25,
                  reweight_scale_correlated: float = 0.1, threshold_reweighted: float = float("inf"),
                  threshold_reweighted_correlated: float | None = None,
-                 threshold_by_density: list | None = None, metadata: dict | None = None):
+                 threshold_by_density: list | None = None, threshold_by_class: list | None = None,
+                 metadata: dict | None = None):
         if policy not in POLICIES:
             raise ValueError(f"policy {policy!r} is unknown; expected one of {POLICIES}")
         if len(classes) != net.config.num_classes:
@@ -76,6 +80,7 @@ class PreDecoder:
         self.threshold_reweighted_correlated = (self.threshold_reweighted if threshold_reweighted_correlated is None
                                                 else float(threshold_reweighted_correlated))
         self.threshold_by_density = threshold_by_density
+        self.threshold_by_class = threshold_by_class
         self.policy = policy
         self.metadata = dict(metadata or {})
 
@@ -122,7 +127,7 @@ class PreDecoder:
                           threshold_reweighted=ckpt.get("threshold_reweighted", float("inf")),
                           threshold_reweighted_correlated=ckpt.get("threshold_reweighted_correlated"),
                           threshold_by_density=ckpt.get("threshold_by_density"),
-                          metadata=ckpt.get("metadata"))
+                          threshold_by_class=ckpt.get("threshold_by_class"), metadata=ckpt.get("metadata"))
 
     def checkpoint(self, **extra: Any) -> dict:
         """The dict :meth:`from_checkpoint` reads; ``extra`` keys (optimizer, config, ...) ride along."""
@@ -132,7 +137,7 @@ class PreDecoder:
                 "reweight_scale": self.reweight_scale, "reweight_scale_correlated": self.reweight_scale_correlated,
                 "threshold_reweighted": self.threshold_reweighted,
                 "threshold_reweighted_correlated": self.threshold_reweighted_correlated,
-                "threshold_by_density": self.threshold_by_density,
+                "threshold_by_density": self.threshold_by_density, "threshold_by_class": self.threshold_by_class,
                 "policy": self.policy, "metadata": self.metadata,
                 "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}, **extra}
 
@@ -161,23 +166,43 @@ class PreDecoder:
         """
         return threshold_for_density(self.threshold_by_density, density, self.threshold)
 
-    def with_threshold(self, threshold: float) -> "PreDecoder":
+    @property
+    def threshold_by_class(self) -> list[float] | None:
+        """The hard threshold of each class in :attr:`classes` order, or None (one threshold for all)."""
+        return self._threshold_by_class
+
+    @threshold_by_class.setter
+    def threshold_by_class(self, thresholds: list | None) -> None:
+        if thresholds is not None:
+            thresholds = [float(t) for t in thresholds]
+            if len(thresholds) != len(self.classes) or any(math.isnan(t) for t in thresholds):
+                raise ValueError(f"threshold_by_class={thresholds}; expected {len(self.classes)} numbers, one per "
+                                 f"edge class in the model's order {self.classes}")
+        self._threshold_by_class = thresholds
+
+    def with_threshold(self, threshold: "float | list[float]") -> "PreDecoder":
         """A copy (sharing the network) whose hard pipeline commits above ``threshold`` at every
-        noise level: the model's threshold by the circuit's noise is dropped; the correlated and
-        reweighted thresholds stay the model's.
+        noise level: one number for every edge, or one per edge class in :attr:`classes` order. The
+        model's threshold by the circuit's noise is dropped; the correlated and reweighted
+        thresholds stay the model's.
 
         Examples:
-            >>> pre = PreDecoder.untrained(classes=[(0, 0, 0)], width=4, depth=1)
+            >>> pre = PreDecoder.untrained(classes=[(0, 0, 1, 1), (0, 1, 0, 0)], width=4, depth=1)
             >>> pre.threshold, pre.threshold_by_density = 2.0, [(0.055, 4.0)]
             >>> fixed = pre.with_threshold(1)
             >>> fixed.threshold_at(0.04), pre.threshold_at(0.04), fixed.net is pre.net
             (1.0, 4.0, True)
+            >>> pre.with_threshold([3, 1.5]).threshold_by_class
+            [3.0, 1.5]
         """
-        threshold = float(threshold)
-        if math.isnan(threshold):
-            raise ValueError("threshold=nan; expected a number (inf commits nothing)")
         fixed = copy.copy(self)
-        fixed.threshold, fixed.threshold_by_density = threshold, None
+        fixed.threshold_by_density = None
+        if isinstance(threshold, (int, float)):
+            if math.isnan(threshold):
+                raise ValueError("threshold=nan; expected a number (inf commits nothing)")
+            fixed.threshold, fixed.threshold_by_class = float(threshold), None
+        else:
+            fixed.threshold_by_class = list(threshold)
         return fixed
 
     def save(self, path: str | os.PathLike, **extra: Any) -> None:
@@ -205,11 +230,13 @@ class PreDecoder:
 
     def __repr__(self) -> str:
         cfg = self.net.config
-        by_density = "".join(f", {thr:g} below density {rho:g}" for rho, thr in self.threshold_by_density)
-        return (f"<qec.PreDecoder: {len(self.classes)} classes, width {cfg.width}, depth {cfg.depth}"
+        head = (f"<qec.PreDecoder: {len(self.classes)} classes, width {cfg.width}, depth {cfg.depth}"
                 f"{' residual' if cfg.residual else ''}, "
-                f"R={cfg.receptive_field}, {self.net.num_parameters} parameters, policy {self.policy}, "
-                f"threshold {self.threshold:g}{by_density}>")
+                f"R={cfg.receptive_field}, {self.net.num_parameters} parameters, policy {self.policy}, ")
+        by_density = "".join(f", {thr:g} below density {rho:g}" for rho, thr in self.threshold_by_density)
+        if self.threshold_by_class is not None:
+            return head + f"thresholds by class {','.join(f'{t:g}' for t in self.threshold_by_class)}>"
+        return head + f"threshold {self.threshold:g}{by_density}>"
 
 
 class BoundPreDecoder:
@@ -244,6 +271,7 @@ class BoundPreDecoder:
         vox = graph.detector_voxels
         self._det_flat = torch.tensor(vox[:, 0] * H * W + vox[:, 1] * W + vox[:, 2], device=device)
         classes = np.array([model_class[graph.classes[k]] for k in graph.edge_classes], dtype=np.int64)
+        self._edge_model_class = torch.tensor(classes, device=device)
         anc = graph.edge_anchors
         # Index of each edge's logit in the flattened (C, T, H, W) output.
         self.edge_flat = torch.tensor(classes * T * H * W + anc[:, 0] * H * W + anc[:, 1] * W + anc[:, 2], device=device)
@@ -256,9 +284,20 @@ class BoundPreDecoder:
         self._edge_obs = torch.tensor(graph.edge_observables, dtype=torch.float32, device=device)
 
     @property
-    def threshold(self) -> float:
-        """The hard threshold for this graph: the model's, or its threshold by the graph's noise."""
+    def threshold(self) -> float | list[float]:
+        """The hard threshold for this graph: the model's, its threshold by the graph's noise, or its
+        thresholds by edge class (a list in the model's class order)."""
+        if self.predecoder.threshold_by_class is not None:
+            return self.predecoder.threshold_by_class
         return self.predecoder.threshold_at(self.graph.expected_density)
+
+    @property
+    def edge_thresholds(self) -> float | torch.Tensor:
+        """:attr:`threshold` as :meth:`decide` takes it: one number, or ``float (num_edges,)`` by class."""
+        if self.predecoder.threshold_by_class is None:
+            return self.threshold
+        by_class = torch.tensor(self.predecoder.threshold_by_class, dtype=torch.float32, device=self.device)
+        return by_class[self._edge_model_class]
 
     @property
     def num_outputs(self) -> int:
@@ -304,8 +343,8 @@ class BoundPreDecoder:
     def decide(self, logits: torch.Tensor, dets: torch.Tensor, *, threshold: float | None = None,
                policy: str | None = None) -> torch.Tensor:
         """Edge decisions ``bool (B, num_edges)`` from logits, by the pre-decoder's policy and
-        :attr:`threshold` (or the one given)."""
-        threshold = self.threshold if threshold is None else threshold
+        :attr:`threshold` (or the one given: a number, or ``float (num_edges,)``)."""
+        threshold = self.edge_thresholds if threshold is None else threshold
         policy = self.predecoder.policy if policy is None else policy
         B = dets.shape[0]
         active = torch.cat([dets, torch.ones((B, 1), dtype=torch.bool, device=dets.device)], dim=1)
@@ -428,8 +467,8 @@ def precision_autocast(device: torch.device, precision: str):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
 
 
-def decide_edges(logits: torch.Tensor, active: torch.Tensor, ends: torch.Tensor, *, threshold: float,
-                 policy: str) -> torch.Tensor:
+def decide_edges(logits: torch.Tensor, active: torch.Tensor, ends: torch.Tensor, *,
+                 threshold: float | torch.Tensor, policy: str) -> torch.Tensor:
     """The decision rule on any set of edges.
 
     Args:
@@ -437,7 +476,7 @@ def decide_edges(logits: torch.Tensor, active: torch.Tensor, ends: torch.Tensor,
         active: ``bool (B, D + 1)``: events of the detectors the edges touch, plus a last column
             (always True) that boundary edges name as their second endpoint.
         ends: ``int64 (E, 2)``: endpoints, ``D`` for the boundary.
-        threshold: logits must exceed it.
+        threshold: logits must exceed it: one number, or ``float (E,)``, one per edge.
         policy: ``"mutual"`` or ``"threshold"`` (see :class:`PreDecoder`).
 
     Returns:

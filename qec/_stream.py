@@ -302,8 +302,11 @@ class StreamDecoder:
         active = np.ones((S, len(dets) + 1), dtype=bool)
         for k, (t, j) in enumerate(zip(det_layer, det_position)):
             active[:, k] = self._raw[int(t)][:, j]
+        threshold = bound.edge_thresholds
+        if isinstance(threshold, torch.Tensor):
+            threshold = threshold[torch.as_tensor(edges, device=bound.device)]
         decisions = decide_edges(logits, torch.as_tensor(active, device=bound.device),
-                                 torch.as_tensor(local, device=bound.device), threshold=bound.threshold,
+                                 torch.as_tensor(local, device=bound.device), threshold=threshold,
                                  policy=bound.predecoder.policy).cpu().numpy()
         decisions[:, (anchor < self._predecoded) | (anchor >= end)] = False
         chosen = np.flatnonzero(decisions.any(axis=0))

@@ -135,6 +135,19 @@ def test_ler_threshold_sets_the_hard_pipelines_threshold_and_keeps_runs_apart():
     assert len(merged) == 2  # two thresholds are two runs, not one of 1,000 shots
 
 
+def test_ler_takes_a_threshold_per_edge_class_and_rejects_a_wrong_count():
+    base = ["ler", "--distance", "3", "--rounds", "3", "--noise", "uniform:0.02", "--seed", "7", "--shots", "500",
+            "--decoders", "pymatching,pipeline", "--json", "--no-progress"]
+    rule = {r["decoder"]: r for r in map(json.loads, run(base + ["--threshold", "3,3,1.5,3,1.5,1.5,1.5,1.5,3"]).splitlines())}
+    uniform = {r["decoder"]: r for r in map(json.loads, run(base + ["--threshold", "3"]).splitlines())}
+    assert rule["pipeline"]["threshold"] == [3, 3, 1.5, 3, 1.5, 1.5, 1.5, 1.5, 3]
+    assert rule["pipeline"]["density_residual"] < uniform["pipeline"]["density_residual"]  # more commits
+    with pytest.raises(SystemExit, match="one per edge class"):
+        run(base + ["--threshold", "3,2"])
+    with pytest.raises(SystemExit):
+        run(base + ["--threshold", "3,low"])
+
+
 def test_merged_parts_equal_the_whole_run():
     from qec._command._main_ler import merge_rows
     base = ["ler", "--distance", "3", "--rounds", "3", "--noise", "uniform:0.02", "--seed", "6",

@@ -215,6 +215,27 @@ def test_a_fixed_threshold_replaces_the_threshold_by_noise_for_hard_commits_only
         tiny_predecoder.with_threshold(float("nan"))
 
 
+def test_a_threshold_per_edge_class_commits_each_class_at_its_own_threshold(tmp_path, graph_d5, tiny_predecoder):
+    dets = qec.StimSampler(graph_d5, seed=12).sample(200).dets
+    bound = tiny_predecoder.bind(graph_d5)
+    logits = bound.edge_logits(torch.as_tensor(dets))
+    by_class = np.linspace(-0.4, 0.2, len(graph_d5.classes))
+    by_class[3] = np.inf  # class 3 commits nothing
+    decoder = qec.Decoder(graph_d5, model=tiny_predecoder, device="cpu", threshold=list(by_class))
+    per_edge = torch.as_tensor(by_class, dtype=torch.float32)[torch.as_tensor(graph_d5.edge_classes)]
+    chosen = bound.decide(logits, torch.as_tensor(dets), threshold=per_edge)
+    assert decoder.threshold == list(by_class) and not chosen[:, graph_d5.edge_classes == 3].any()
+    np.testing.assert_array_equal(decoder.predecode(dets)[0], bound.apply(chosen, torch.as_tensor(dets))[0].numpy())
+    for uniform in (-0.4, 0.2):  # neither single threshold makes these decisions
+        assert not torch.equal(chosen, bound.decide(logits, torch.as_tensor(dets), threshold=uniform))
+    decoder.predecoder.save(tmp_path / "c.pt")
+    loaded = qec.PreDecoder.from_checkpoint(tmp_path / "c.pt")
+    assert loaded.threshold_by_class == list(by_class) and "thresholds by class -0.4," in repr(loaded)
+    assert tiny_predecoder.with_threshold(1.0).threshold_by_class is None
+    with pytest.raises(ValueError, match="one per edge class"):
+        tiny_predecoder.with_threshold([1.0, 2.0])
+
+
 def test_a_threshold_rule_parses_from_its_command_line_form():
     parse = qec._predecoder.parse_threshold_by_density
     assert parse("0.055:4, 0.0695:3") == [(0.055, 4.0), (0.0695, 3.0)] and parse("") == []

@@ -54,6 +54,17 @@ def test_a_stream_commits_with_the_threshold_the_circuits_noise_selects():
     assert (predictions != shipped).any()  # 6 commits less than the shipped threshold: some predictions move
 
 
+def test_a_stream_commits_each_edge_class_at_its_own_threshold():
+    circuit = qec.generate_circuit(3, 12, basis="z", noise="uniform:0.008")
+    dets = circuit.compile_detector_sampler(seed=3).sample(300)
+    by_class = [3.0, 3.0, 1.5, 3.0, 1.5, 1.5, 1.5, 1.5, 3.0]
+    decoder = qec.Decoder.from_circuit(circuit, model="default", device="cpu", threshold=by_class)
+    predictions, _ = _push_all(decoder.stream(300, commit_rounds=20, buffer_rounds=20), dets)
+    np.testing.assert_array_equal(predictions, decoder.decode_batch(dets))
+    uniform = qec.Decoder.from_circuit(circuit, model="default", device="cpu", threshold=3.0)
+    assert (uniform.predecode(dets)[0] != decoder.predecode(dets)[0]).any()  # the rule is not threshold 3
+
+
 @pytest.mark.parametrize("model", [None, "default"])
 def test_long_streams_hold_a_bounded_number_of_rounds(model):
     circuit = qec.generate_circuit(3, 1000, basis="x", noise="uniform:0.002")

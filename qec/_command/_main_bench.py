@@ -8,6 +8,8 @@ import statistics
 import sys
 import time
 
+from qec._command._main_ler import threshold_argument
+
 EXAMPLES = """examples:
   qec bench --distance 13 --rounds 13 --noise uniform:0.003 --shots 2000 --device cpu --json
   qec bench --distance 21 --rounds 21 --noise uniform:0.006 --shots 20000 --device cuda --batch-size 4096
@@ -28,8 +30,9 @@ def main(*, command_line_args: list[str]) -> int:
     parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
     parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None,
                         help="the network's arithmetic (default: bfloat16 on cuda, float32 on cpu)")
-    parser.add_argument("--threshold", type=float, default=None,
-                        help="the hard pipeline's decision threshold (default: the model's for the circuit's noise)")
+    parser.add_argument("--threshold", type=threshold_argument, default=None,
+                        help="the hard pipeline's decision threshold, or one per edge class in the model's class "
+                             "order, comma-separated (default: the model's for the circuit's noise)")
     parser.add_argument("--repeats", type=int, default=3, help="timed repeats; the median is reported")
     parser.add_argument("--matching-workers", type=int, default=0,
                         help="end to end: processes matching batch k while the network runs batch k + 1 (0 = serial); "

@@ -24,6 +24,21 @@ def paired_reference(name: str) -> str | None:
 # Shots are sampled in chunks of this size; a run's shots depend on it, so it never changes.
 CHUNK = 5_000
 
+
+def threshold_argument(text: str) -> float | list[float]:
+    """``--threshold``: one number, or comma-separated numbers, one per edge class in the model's order.
+
+    Examples:
+        >>> threshold_argument("2.5"), threshold_argument("3,3,1.5")
+        (2.5, [3.0, 3.0, 1.5])
+    """
+    try:
+        values = [float(value) for value in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number, or one number per edge class "
+                                         "separated by commas") from None
+    return values[0] if len(values) == 1 else values
+
 EXAMPLES = """examples:
   qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 \\
       --decoders pymatching,pymatching-correlated,pipeline,pipeline-correlated --json
@@ -51,9 +66,10 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, *, defaults: dict 
     parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
     parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None,
                         help="the network's arithmetic (default: bfloat16 on cuda, float32 on cpu)")
-    parser.add_argument("--threshold", type=float, default=None,
-                        help="the hard pipeline's decision threshold at every noise level (default: the model's "
-                             "threshold for the circuit's noise); the correlated and reweighted ones stay the model's")
+    parser.add_argument("--threshold", type=threshold_argument, default=None,
+                        help="the hard pipeline's decision threshold at every noise level, or one per edge class "
+                             "in the model's class order, comma-separated (default: the model's threshold for the "
+                             "circuit's noise); the correlated and reweighted ones stay the model's")
     parser.add_argument("--commit-rounds", type=int, default=4, help="stream decoders: rounds committed per window")
     parser.add_argument("--buffer-rounds", type=int, default=4, help="stream decoders: look-ahead rounds per window")
     parser.add_argument("--decoder-dem", default=None,
@@ -227,7 +243,8 @@ def merge_rows(rows: list[dict]) -> list[dict]:
     """
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
-        groups.setdefault(tuple(row.get(key) for key in SAME_RUN), []).append(row)
+        # As JSON text, so that a threshold per edge class (a list) can be part of the key.
+        groups.setdefault(tuple(json.dumps(row.get(key)) for key in SAME_RUN), []).append(row)
     def first_shot(row: dict) -> int:  # rows written before --skip-shots existed start at 0
         return row.get("skip_shots", 0)
 
