@@ -54,14 +54,12 @@ def experiment_setup(args: argparse.Namespace) -> tuple:
     return circuit, graph, qec.PreDecoder.load(args.model).bind(graph, precision=args.precision), qec.Matcher(graph.dem)
 
 
-def rule_thresholds(graph: qec.DecodingGraph, rule: str) -> torch.Tensor:
-    """``float (num_edges,)``: a per-class rule's threshold on each edge; the rule lists one threshold
-    per edge class, comma-separated, in ``graph.classes`` order (``"3,3,1.5,3,1.5,1.5,1.5,1.5,3"``)."""
-    per_class = [float(t) for t in rule.split(",")]
-    if len(per_class) != len(graph.classes):
-        raise ValueError(f"rule {rule} has {len(per_class)} thresholds; the graph has {len(graph.classes)} "
-                         f"edge classes: {graph.classes}")
-    return torch.as_tensor(per_class, dtype=torch.float32)[torch.as_tensor(graph.edge_classes)]
+def rule_thresholds(bound: qec.BoundPreDecoder, rule: str) -> torch.Tensor:
+    """``float (num_edges,)``: a per-class rule's threshold on each of ``bound``'s edges; the rule lists
+    one threshold per edge class, comma-separated, in the model's class order
+    (``"3,3,1.5,3,1.5,1.5,1.5,1.5,3"``, as ``--threshold`` takes it)."""
+    by_class = [float(t) for t in rule.split(",")]
+    return bound.predecoder.with_threshold(by_class).bind(bound.graph).edge_thresholds
 
 
 def graph_and_shots(args: argparse.Namespace) -> tuple[qec.DecodingGraph, qec.SyndromeBatch]:

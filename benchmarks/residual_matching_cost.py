@@ -9,7 +9,7 @@ events whose partners are far away.
 
     python benchmarks/residual_matching_cost.py default --distance 13 --noise uniform:0.003 --shots 2000 --thresholds 4,3,2
 
-`--rules` adds thresholds per edge class (one per class, comma-separated, in the graph's class order).
+`--rules` adds thresholds per edge class (one per class, comma-separated, in the model's class order).
 """
 
 import json
@@ -45,11 +45,11 @@ def edges_per_event(matching, dets: np.ndarray) -> float:
 def main():
     parser = experiment_parser(__doc__, distance=13, noise="uniform:0.003", shots=2000, seed=5, network=True)
     parser.add_argument("--thresholds", default="4,3,2")
-    parser.add_argument("--rules", nargs="*", default=[], help="per-class thresholds, comma-separated in class order")
+    parser.add_argument("--rules", nargs="*", default=[], help="per-class thresholds, comma-separated in the model's class order")
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--json", action="store_true", help="one JSON object per row")
     args = parser.parse_args()
-    circuit, graph, bound, matcher = experiment_setup(args)
+    circuit, _, bound, matcher = experiment_setup(args)
     dets = circuit.compile_detector_sampler(seed=args.seed).sample(args.shots).astype(np.uint8)
     matching = matcher.matching(correlated=False)
     decode = matching.decode_batch
@@ -57,7 +57,7 @@ def main():
     logits = bound.edge_logits(dt, batch_size=args.chunk)
     syndromes = {"raw": dets, "empty": np.zeros_like(dets)}
     thresholds = {f"residual, threshold {float(t):g}": float(t) for t in args.thresholds.split(",") if t}
-    thresholds.update({f"residual, rule {rule}": rule_thresholds(graph, rule) for rule in args.rules})
+    thresholds.update({f"residual, rule {rule}": rule_thresholds(bound, rule) for rule in args.rules})
     for name, threshold in thresholds.items():
         residual, _ = bound.apply(bound.decide(logits, dt, threshold=threshold), dt)
         syndromes[name] = residual.numpy().astype(np.uint8)

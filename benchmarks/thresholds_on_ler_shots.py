@@ -5,8 +5,8 @@ The shots are drawn as `qec ler --seed S --skip-shots K` draws them (one Stim sa
 5,000 shots per call, the first K skipped); the network runs once per chunk and every threshold
 decides on the same logits. One JSON line per shard, with PyMatching's errors on the same shots
 and, per threshold, errors, the paired counts against PyMatching and the residual density.
-`--rules` adds thresholds per edge class, one per class in the graph's order (`DecodingGraph.classes`,
-listed in each line), scored the same way:
+`--rules` adds thresholds per edge class, one per class in the model's order (`PreDecoder.classes`;
+the graph's classes are listed in each line), scored the same way:
 
     python benchmarks/thresholds_on_ler_shots.py accurate --distance 13 --noise uniform:0.003 --seed 1313 \\
         --shard-shots 50000 --shards 0,2,4 --thresholds 3,2,1 --precision bfloat16 \\
@@ -37,7 +37,7 @@ def main():
     parser.add_argument("--shard-shots", type=int, default=50_000, help="shots per shard (a multiple of 5,000)")
     parser.add_argument("--shards", default="0", help="comma-separated shard indices: shard i skips i * shard-shots")
     parser.add_argument("--thresholds", default="3,2,1")
-    parser.add_argument("--rules", nargs="*", default=[], help="per-class thresholds, comma-separated in class order")
+    parser.add_argument("--rules", nargs="*", default=[], help="per-class thresholds, comma-separated in the model's class order")
     parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None)
     args = parser.parse_args()
     if args.shard_shots % CHUNK:
@@ -50,7 +50,7 @@ def main():
     # Every threshold, uniform or per class, as one threshold per edge.
     per_edge = {("by_threshold", f"{float(t):g}"): torch.full((graph.num_edges,), float(t))
                 for t in args.thresholds.split(",") if t}
-    per_edge.update({("by_rule", rule): rule_thresholds(graph, rule) for rule in args.rules})
+    per_edge.update({("by_rule", rule): rule_thresholds(bound, rule) for rule in args.rules})
     sampler = circuit.compile_detector_sampler(seed=args.seed)
     position = 0  # shots drawn so far; the shards go in ascending order, skipping the gaps between them
     for shard in sorted(set(map(int, args.shards.split(",")))):
