@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import importlib.resources
 import math
+import numbers
 import os
 from typing import Any
 
@@ -41,9 +42,9 @@ class PreDecoder:
     takes the threshold of the first such pair, one at or above them all takes ``threshold``. The
     threshold that is best at one noise level over-commits at lower noise (BENCHMARKS.md, "A
     threshold by the circuit's noise"). ``threshold_by_class`` (set by :meth:`with_threshold`),
-    one threshold per class in :attr:`classes` order, replaces both at every noise level: the
-    network is surer of some kinds of edge than of others (BENCHMARKS.md, "A threshold per edge
-    class").
+    one threshold per class in :attr:`classes` order, replaces both at every noise level, for
+    experiments with per-class rules (BENCHMARKS.md, "A threshold per edge class": none has yet
+    beaten one threshold on enough shots to tell).
 
     Reweighted matching (``qec.Decoder(..., reweight=True)``) commits the edges above
     ``threshold_reweighted`` (infinite: none) and matches the rest on a graph whose judged edges
@@ -197,7 +198,7 @@ class PreDecoder:
         """
         fixed = copy.copy(self)
         fixed.threshold_by_density = None
-        if isinstance(threshold, (int, float)):
+        if isinstance(threshold, numbers.Real):
             if math.isnan(threshold):
                 raise ValueError("threshold=nan; expected a number (inf commits nothing)")
             fixed.threshold, fixed.threshold_by_class = float(threshold), None
@@ -340,7 +341,7 @@ class BoundPreDecoder:
         active = torch.cat([dets, torch.ones((B, 1), dtype=torch.bool, device=dets.device)], dim=1)
         return active[:, self._ends[:, 0]] & active[:, self._ends[:, 1]]
 
-    def decide(self, logits: torch.Tensor, dets: torch.Tensor, *, threshold: float | None = None,
+    def decide(self, logits: torch.Tensor, dets: torch.Tensor, *, threshold: float | torch.Tensor | None = None,
                policy: str | None = None) -> torch.Tensor:
         """Edge decisions ``bool (B, num_edges)`` from logits, by the pre-decoder's policy and
         :attr:`threshold` (or the one given: a number, or ``float (num_edges,)``)."""
