@@ -47,10 +47,9 @@ def main():
     model = qec.PreDecoder.load(args.model)
     bound = model.bind(graph, precision=args.precision)
     matcher = qec.Matcher(graph.dem)
-    # Every threshold, uniform or per class, as one threshold per edge.
-    per_edge = {("by_threshold", f"{float(t):g}"): torch.full((graph.num_edges,), float(t))
-                for t in args.thresholds.split(",") if t}
-    per_edge.update({("by_rule", rule): rule_thresholds(bound, rule) for rule in args.rules})
+    # Uniform thresholds as numbers, per-class rules as one threshold per edge: decide takes both.
+    thresholds = {("by_threshold", f"{float(t):g}"): float(t) for t in args.thresholds.split(",") if t}
+    thresholds.update({("by_rule", rule): rule_thresholds(bound, rule) for rule in args.rules})
     sampler = circuit.compile_detector_sampler(seed=args.seed)
     position = 0  # shots drawn so far; the shards go in ascending order, skipping the gaps between them
     for shard in sorted(set(map(int, args.shards.split(",")))):
@@ -61,13 +60,13 @@ def main():
                           for _ in range(args.shard_shots // CHUNK)))
         dets, obs = np.concatenate(dets), np.concatenate(obs)
         baseline = np.any(matcher.decode_batch(dets) != obs, axis=1)
-        fails = {key: np.zeros(len(dets), dtype=bool) for key in per_edge}
-        events_left = dict.fromkeys(per_edge, 0)
+        fails = {key: np.zeros(len(dets), dtype=bool) for key in thresholds}
+        events_left = dict.fromkeys(thresholds, 0)
         for begin in range(0, len(dets), CHUNK):
             part = slice(begin, begin + CHUNK)
             dets_t = torch.as_tensor(dets[part])
             logits = bound.edge_logits(dets_t, batch_size=512)
-            for key, threshold in per_edge.items():
+            for key, threshold in thresholds.items():
                 residual, flip = (x.numpy() for x in bound.apply(bound.decide(logits, dets_t, threshold=threshold), dets_t))
                 fails[key][part] = np.any((matcher.decode_batch(residual) ^ flip) != obs[part], axis=1)
                 events_left[key] += int(residual.sum())
