@@ -76,6 +76,11 @@ def main():
     print(f"- Config (`{args.config}`, resolved): `{json.dumps(cfg)}`")
     print(f"- Steps: {meta.get('steps')}; shots seen: {meta.get('shots_seen'):,} "
           f"(batch {cfg.get('batch_size')} × steps); labels: `{cfg.get('labels')}` on `{cfg.get('loss_on')}` edges.")
+    if meta.get("fine_tuned_from"):
+        origin = meta["fine_tuned_from"]
+        print(f"- Fine-tuned from `{origin['model']}` (weights sha256 {origin['weights_sha256'][:16]}…, "
+              f"{origin.get('shots_seen') or 0:,} training shots before): the steps and shots above are the "
+              "fine-tuning's alone.")
     print(f"- Wall time: {meta.get('train_minutes'):.0f} minutes on {meta.get('machine')}.")
     print("- Reproduce: " + (args.reproduce or (
         f"`python training/train.py --config {args.config} --max_minutes=0 --pause_at={meta.get('steps')}` (every "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import math
 import os
@@ -48,7 +49,9 @@ class TrainConfig:
 
     # I/O
     out_dir: str = _key("runs/default", "checkpoints go to out_dir/ckpt.pt (latest) and out_dir/best.pt")
-    init_from: str = _key("scratch", "'scratch', or 'resume' from out_dir/ckpt.pt")
+    init_from: str = _key("scratch", "'scratch'; 'resume' from out_dir/ckpt.pt; or a model (a shipped name such as "
+                                     "'accurate', or a checkpoint path) to fine-tune: its weights and network shape, "
+                                     "a fresh optimizer and schedule")
     seed: int = _key(0, "every step's shots follow from (seed, step): a resumed run repeats an uninterrupted one")
     # data
     distance: int = _key(7, "code distance of the training volumes")
@@ -241,6 +244,17 @@ def _teacher_job(job: tuple[int, np.ndarray]) -> np.ndarray:
     return teacher_labels(graph, matching, dets)
 
 
+def _model_origin(name: str, model: PreDecoder) -> dict:
+    """What a fine-tuning run started from: the name it was given, and a digest of the starting weights
+    (the same for the same weights whatever the file), so a card can say which weights those were."""
+    digest = hashlib.sha256()
+    for key, tensor in sorted(model.net.state_dict().items()):
+        digest.update(key.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return {"model": name, "weights_sha256": digest.hexdigest(), "steps": model.metadata.get("steps"),
+            "shots_seen": model.metadata.get("shots_seen")}
+
+
 def _numpy(array) -> np.ndarray:
     return array.cpu().numpy() if isinstance(array, torch.Tensor) else np.asarray(array)
 
@@ -347,7 +361,14 @@ def train(cfg: TrainConfig) -> PreDecoder:
         defaults = TrainConfig()
         cfg = dataclasses.replace(cfg, **{k: saved.get(k, getattr(defaults, k)) for k in RESUME_KEYS})
     elif cfg.init_from != "scratch":
-        raise ValueError(f"init_from={cfg.init_from!r}; expected 'scratch' or 'resume'")
+        try:
+            start_model = PreDecoder.load(cfg.init_from)
+        except ValueError as error:
+            raise ValueError(f"init_from={cfg.init_from!r}; expected 'scratch', 'resume' or a model to fine-tune "
+                             f"({error})") from None
+        shape = start_model.net.config
+        cfg = dataclasses.replace(cfg, width=shape.width, depth=shape.depth, kernel=shape.kernel,
+                                  residual=shape.residual)
     if cfg.loss_on not in ("eligible", "all"):
         raise ValueError(f"loss_on={cfg.loss_on!r}; expected 'eligible' or 'all'")
     if cfg.labels not in ("equivalence", "fired", "teacher"):
@@ -379,6 +400,12 @@ def train(cfg: TrainConfig) -> PreDecoder:
     predecoder = PreDecoder.untrained(classes=classes, width=cfg.width, depth=cfg.depth, kernel=cfg.kernel,
                                       residual=cfg.residual, seed=cfg.seed)
     predecoder.policy = cfg.policy
+    if cfg.init_from not in ("scratch", "resume"):
+        if start_model.classes != predecoder.classes:
+            raise ValueError(f"init_from={cfg.init_from!r} has edge classes {start_model.classes}; the training "
+                             f"volumes have {predecoder.classes}")
+        predecoder.net.load_state_dict(start_model.net.state_dict())
+        predecoder.metadata["fine_tuned_from"] = _model_origin(cfg.init_from, start_model)
     net = predecoder.net.to(device)
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device] if device.type == "cuda" else None)
@@ -391,6 +418,8 @@ def train(cfg: TrainConfig) -> PreDecoder:
         optimizer.load_state_dict(resume["optimizer"])
         step, best_metric = resume["step"], resume["best_metric"]
         history = list(resume.get("metadata", {}).get("history", []))
+        if "fine_tuned_from" in resume.get("metadata", {}):
+            predecoder.metadata["fine_tuned_from"] = resume["metadata"]["fine_tuned_from"]
         predecoder.threshold = resume["threshold"]
         _set_rng_state(resume["rng"])
     average = _WeightAverage(net, cfg.ema_decay) if cfg.ema_decay else None

@@ -140,6 +140,34 @@ def test_resume_keeps_the_checkpoints_skip_connections(tmp_path):
     assert ckpt["step"] == 6 and ckpt["train_config"]["residual"] and resumed.net.config.residual
 
 
+def test_fine_tuning_starts_from_the_models_weights_and_shape_and_says_so(tmp_path):
+    start = qec.train(_config(tmp_path / "a", steps=30, eval_every=30))
+    start_path = tmp_path / "a" / "run" / "ckpt.pt"
+    # A near-zero learning rate: after one step the weights are the starting model's, whatever width is asked.
+    tuned = qec.train(_config(tmp_path / "b", init_from=str(start_path), steps=1, eval_every=1, lr=1e-12, width=16,
+                              noise="uniform:0.01"))
+    assert tuned.net.config.width == 8
+    for key, value in start.net.state_dict().items():
+        torch.testing.assert_close(tuned.net.state_dict()[key], value)
+    ckpt = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)
+    origin = ckpt["metadata"]["fine_tuned_from"]
+    assert ckpt["step"] == 1 and origin["model"] == str(start_path) and origin["shots_seen"] == 30 * 64
+    assert len(origin["weights_sha256"]) == 64
+    # A resumed fine-tuning run still says where it started.
+    qec.train(_config(tmp_path / "b", init_from="resume", steps=2, eval_every=1, lr=1e-12))
+    resumed = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)
+    assert resumed["step"] == 2 and resumed["metadata"]["fine_tuned_from"] == origin
+
+
+def test_fine_tuning_rejects_a_model_of_other_edge_classes_or_a_missing_one(tmp_path):
+    other = qec.PreDecoder.untrained(classes=[(0, 0, 0, 1)], width=8, depth=2)
+    other.save(tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="edge classes"):
+        qec.train(_config(tmp_path, init_from=str(tmp_path / "other.pt"), steps=1))
+    with pytest.raises(ValueError, match="init_from='nowhere.pt'"):
+        qec.train(_config(tmp_path, init_from="nowhere.pt", steps=1))
+
+
 def test_label_workers_give_the_same_run(tmp_path):
     # Two bases, so the workers must pick each task's own matcher.
     qec.train(_config(tmp_path / "a", steps=6, eval_every=6, bases="x,z"))
