@@ -121,6 +121,10 @@ class PreDecoder:
         net = PreDecoderNet(NetworkConfig(**ckpt["network"]))
         net.load_state_dict(ckpt["state_dict"])
         net.eval()
+        metadata = dict(ckpt.get("metadata") or {})
+        train_config = ckpt.get("train_config") or {}
+        if "training_noise" not in metadata and train_config:  # checkpoints from before the key existed
+            metadata["training_noise"] = "dem" if train_config.get("train_dem") else train_config.get("noise")
         return PreDecoder(net, classes=ckpt["classes"], threshold=ckpt["threshold"], policy=ckpt["policy"],
                           threshold_correlated=ckpt.get("threshold_correlated"),
                           reweight_scale=ckpt.get("reweight_scale", 0.25),
@@ -128,7 +132,7 @@ class PreDecoder:
                           threshold_reweighted=ckpt.get("threshold_reweighted", float("inf")),
                           threshold_reweighted_correlated=ckpt.get("threshold_reweighted_correlated"),
                           threshold_by_density=ckpt.get("threshold_by_density"),
-                          threshold_by_class=ckpt.get("threshold_by_class"), metadata=ckpt.get("metadata"))
+                          threshold_by_class=ckpt.get("threshold_by_class"), metadata=metadata)
 
     def checkpoint(self, **extra: Any) -> dict:
         """The dict :meth:`from_checkpoint` reads; ``extra`` keys (optimizer, config, ...) ride along."""
@@ -141,6 +145,22 @@ class PreDecoder:
                 "threshold_by_density": self.threshold_by_density, "threshold_by_class": self.threshold_by_class,
                 "policy": self.policy, "metadata": self.metadata,
                 "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}, **extra}
+
+    @property
+    def training_noise_kinds(self) -> set[str] | None:
+        """The noise-model kinds the network was trained on (``{"uniform"}``, ``{"uniform", "si1000"}``,
+        ``{"dem"}`` for a learned DEM), or None where the checkpoint does not say.
+
+        Examples:
+            >>> pre = PreDecoder.untrained(classes=[(0, 0, 0, 1)], width=4, depth=1)
+            >>> pre.metadata["training_noise"] = "uniform:0.004,si1000:0.002"
+            >>> sorted(pre.training_noise_kinds)
+            ['si1000', 'uniform']
+        """
+        noise = self.metadata.get("training_noise")
+        if not noise:
+            return None
+        return {part.split(":")[0].strip().lower() for part in noise.split(",") if part.strip()}
 
     @property
     def threshold_by_density(self) -> list[tuple[float, float]]:

@@ -400,6 +400,7 @@ def train(cfg: TrainConfig) -> PreDecoder:
     predecoder = PreDecoder.untrained(classes=classes, width=cfg.width, depth=cfg.depth, kernel=cfg.kernel,
                                       residual=cfg.residual, seed=cfg.seed)
     predecoder.policy = cfg.policy
+    predecoder.metadata["training_noise"] = "dem" if cfg.train_dem else cfg.noise
     if cfg.init_from not in ("scratch", "resume"):
         if start_model.classes != predecoder.classes:
             raise ValueError(f"init_from={cfg.init_from!r} has edge classes {start_model.classes}; the training "

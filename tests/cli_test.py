@@ -164,3 +164,14 @@ def test_merged_parts_equal_the_whole_run():
         assert m["density_in"] == pytest.approx(w["density_in"])
     with pytest.raises(ValueError, match="consecutive"):
         merge_rows(parts[:3] + [dict(r, skip_shots=10000) for r in parts[3:]])
+
+
+def test_ler_notes_when_the_hard_threshold_meets_noise_the_model_was_not_trained_on(capsys):
+    base = ["ler", "--distance", "3", "--rounds", "3", "--shots", "50", "--decoders", "pymatching,pipeline", "--json",
+            "--no-progress"]
+    run(base + ["--noise", "si1000:0.003"])
+    assert "trained on uniform noise, not si1000" in capsys.readouterr().err
+    run(base + ["--noise", "uniform:0.003"])
+    assert "note:" not in capsys.readouterr().err
+    run(base + ["--noise", "si1000:0.003", "--threshold", "4"])  # the user chose the threshold
+    assert "note:" not in capsys.readouterr().err

@@ -228,3 +228,9 @@ def test_evaluate_in_chunks_counts_what_the_whole_batch_counts():
     # The untrained network commits edges below the highest threshold, so the counts are not all PyMatching's.
     assert {errors for errors, _ in whole["by_threshold"].values()} != {whole["pymatching_errors"]}
     assert all(density <= whole["density_in"] for _, density in whole["by_threshold"].values())
+
+
+def test_a_trained_model_says_what_noise_it_was_trained_on(tmp_path):
+    trained = qec.train(_config(tmp_path, steps=2, eval_every=2, noise="uniform:0.02,si1000:0.004"))
+    assert trained.training_noise_kinds == {"uniform", "si1000"}
+    assert qec.PreDecoder.load("default").training_noise_kinds == {"uniform"}  # from its saved train_config

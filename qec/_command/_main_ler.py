@@ -127,6 +127,10 @@ def run(args) -> list[dict]:
                  if needs_model else None)
     except ValueError as e:
         raise SystemExit(f"qec ler: {e}")
+    if piped is not None and args.threshold is None and {"pipeline", "pipeline-stream"} & set(decoders):
+        note = noise_mismatch_note(piped.predecoder, noise)
+        if note:
+            print(f"qec ler: note: {note}", file=sys.stderr)
     sampler = circuit.compile_detector_sampler(seed=args.seed)
     skip_shots(sampler, args.skip_shots)
     errors = {name: 0 for name in decoders}
@@ -198,6 +202,28 @@ def run(args) -> list[dict]:
             **({"commit_rounds": args.commit_rounds, "buffer_rounds": args.buffer_rounds} if name.endswith("-stream") else {}),
         }))
     return rows
+
+
+def noise_mismatch_note(predecoder, noise: "NoiseModel") -> str | None:
+    """A warning when the hard pipeline's threshold, tuned on the model's training noise, meets another
+    kind of noise; None when the kinds match or the model does not say what it was trained on.
+
+    Examples:
+        >>> from qec import PreDecoder
+        >>> from qec._circuits import NoiseModel
+        >>> pre = PreDecoder.untrained(classes=[(0, 0, 0, 1)], width=4, depth=1)
+        >>> pre.metadata["training_noise"] = "uniform:0.004,uniform:0.006"
+        >>> noise_mismatch_note(pre, NoiseModel.parse("uniform:0.003")) is None
+        True
+        >>> noise_mismatch_note(pre, NoiseModel.parse("si1000:0.003"))[:50]
+        'the model was trained on uniform noise, not si1000'
+    """
+    kinds = predecoder.training_noise_kinds
+    if not kinds or noise.kind in kinds:
+        return None
+    return (f"the model was trained on {' and '.join(sorted(kinds))} noise, not {noise.kind}: its hard threshold may "
+            "over-commit (under SI1000 the shipped models' made 1.03-1.57x PyMatching's errors; BENCHMARKS.md, "
+            "'SI1000 noise'); set one with --threshold (4-5 there), or use pipeline-reweighted")
 
 
 def skip_shots(sampler, shots: int) -> None:
