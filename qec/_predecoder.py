@@ -123,7 +123,7 @@ class PreDecoder:
         net.eval()
         metadata = dict(ckpt.get("metadata") or {})
         train_config = ckpt.get("train_config") or {}
-        if "training_noise" not in metadata and train_config:  # checkpoints from before the key existed
+        if train_config:  # what training_noise_kinds reads; training and export both save the config
             metadata["training_noise"] = "dem" if train_config.get("train_dem") else train_config.get("noise")
         return PreDecoder(net, classes=ckpt["classes"], threshold=ckpt["threshold"], policy=ckpt["policy"],
                           threshold_correlated=ckpt.get("threshold_correlated"),

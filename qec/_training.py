@@ -352,7 +352,7 @@ def train(cfg: TrainConfig) -> PreDecoder:
     main_process = rank == 0
     os.makedirs(cfg.out_dir, exist_ok=True)
     ckpt_path = os.path.join(cfg.out_dir, "ckpt.pt")
-    resume = None
+    resume, start_model = None, None
     if cfg.init_from == "resume":
         if not os.path.exists(ckpt_path):
             raise ValueError(f"init_from='resume' but {ckpt_path} does not exist")
@@ -400,8 +400,7 @@ def train(cfg: TrainConfig) -> PreDecoder:
     predecoder = PreDecoder.untrained(classes=classes, width=cfg.width, depth=cfg.depth, kernel=cfg.kernel,
                                       residual=cfg.residual, seed=cfg.seed)
     predecoder.policy = cfg.policy
-    predecoder.metadata["training_noise"] = "dem" if cfg.train_dem else cfg.noise
-    if cfg.init_from not in ("scratch", "resume"):
+    if start_model is not None:
         if start_model.classes != predecoder.classes:
             raise ValueError(f"init_from={cfg.init_from!r} has edge classes {start_model.classes}; the training "
                              f"volumes have {predecoder.classes}")

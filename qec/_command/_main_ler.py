@@ -222,8 +222,7 @@ def noise_mismatch_note(predecoder, noise: "NoiseModel") -> str | None:
     if not kinds or "dem" in kinds or noise.kind in kinds:  # a DEM file's noise may be of any kind
         return None
     return (f"the model was trained on {' and '.join(sorted(kinds))} noise, not {noise.kind}: its hard threshold may "
-            "over-commit (under SI1000 the shipped models' made 1.03-1.57x PyMatching's errors; BENCHMARKS.md, "
-            "'SI1000 noise'); set one with --threshold (4-5 there), or use pipeline-reweighted")
+            "over-commit (BENCHMARKS.md, 'SI1000 noise'); set one with --threshold, or use pipeline-reweighted")
 
 
 def skip_shots(sampler, shots: int) -> None:
