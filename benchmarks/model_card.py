@@ -62,6 +62,11 @@ def main():
         rule = ", ".join(f"{thr:g} below {rho:g}" for rho, thr in model.threshold_by_density)
         print(f"- Hard threshold by the circuit's noise (its DEM's expected detection events per detector): {rule}; "
               f"{model.threshold:g} above (BENCHMARKS.md, 'A threshold by the circuit's noise').")
+    if model.threshold_by_timelike_ratio:
+        rule = ", ".join(f"{thr:g} from {ratio:g}" for ratio, thr in model.threshold_by_timelike_ratio)
+        print(f"- Hard threshold by the kind of noise (its DEM's time-like ratio, `DecodingGraph.timelike_ratio`; "
+              f"SI1000 ≈ 2.7, uniform ≈ 1.9), before the rule by density: {rule} (BENCHMARKS.md, "
+              f"'A threshold by the kind of noise').")
     print(f"- Reweighted matching (`pipeline-reweighted`, `Decoder(reweight=True)`): commits above "
           f"{model.threshold_reweighted:g}, then weights move by {model.reweight_scale:g} × logit on edges between "
           f"events; the two-pass correlated variant commits "

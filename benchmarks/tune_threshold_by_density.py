@@ -27,7 +27,7 @@ import json
 import numpy as np
 
 import qec
-from qec._predecoder import parse_threshold_by_density, threshold_for_density
+from qec._predecoder import parse_threshold_pairs, threshold_for_density
 
 
 def record(model, distance: int, basis: str, noise: str, shots: int, thresholds: list[float],
@@ -103,7 +103,7 @@ def main():
                               "p": p}))
         return
     if args.score:
-        rule = parse_threshold_by_density(args.rule)
+        rule = parse_threshold_pairs(args.rule)
         for path in args.score:
             for setting, counts in score(np.load(path), rule, args.default_threshold).items():
                 print(json.dumps({"setting": setting, "rule_pairs": args.rule, **counts}))  # counts["rule"]: its errors

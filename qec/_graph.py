@@ -186,6 +186,29 @@ class DecodingGraph:
         return float(np.mean((1 - np.exp(per_detector)) / 2))
 
     @functools.cached_property
+    def timelike_ratio(self) -> float:
+        """How much the DEM's noise leans on measurements: the mean probability of its time-like
+        edges (a detector and itself one round later) over that of its space-like edges (two
+        detectors of one round); NaN without both kinds.
+
+        It does not depend on the noise strength: about 1.8-2.0 under uniform circuit noise and
+        2.6-2.8 under SI1000 (measurements fail at 5p) at d = 5-13.
+
+        Examples:
+            >>> import qec
+            >>> [round(DecodingGraph.from_circuit(qec.generate_circuit(9, 9, noise=noise)).timelike_ratio, 2)
+            ...  for noise in ("uniform:0.003", "uniform:0.006", "si1000:0.003")]
+            [1.91, 1.9, 2.73]
+        """
+        kinds = np.array([(c[0] == 0 and c[1] == 1 and c[2] == 0 and c[3] == 0, c[0] == 0 and c[1] == 0)
+                          for c in self.classes], dtype=bool).reshape(-1, 2)
+        timelike = self.edge_probabilities[kinds[self.edge_classes, 0]]
+        spacelike = self.edge_probabilities[kinds[self.edge_classes, 1]]
+        if len(timelike) == 0 or len(spacelike) == 0 or spacelike.mean() == 0:
+            return float("nan")
+        return float(timelike.mean() / spacelike.mean())
+
+    @functools.cached_property
     def edge_index(self) -> dict:
         """``{(detector, detector or BOUNDARY): edge index}``, the smaller detector first."""
         return {(int(a), int(b)): e for e, (a, b) in enumerate(self.edge_detectors)}

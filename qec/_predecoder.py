@@ -41,8 +41,14 @@ class PreDecoder:
     detection events per detector than a pair's density (:attr:`qec.DecodingGraph.expected_density`)
     takes the threshold of the first such pair, one at or above them all takes ``threshold``. The
     threshold that is best at one noise level over-commits at lower noise (BENCHMARKS.md, "A
-    threshold by the circuit's noise"). ``threshold_by_class`` (set by :meth:`with_threshold`),
-    one threshold per class in :attr:`classes` order, replaces both at every noise level, for
+    threshold by the circuit's noise"). ``threshold_by_timelike_ratio`` does the same for the
+    noise's kind: pairs ``(ratio, threshold)`` in ascending ratio; a circuit whose
+    :attr:`qec.DecodingGraph.timelike_ratio` is at or above a pair's ratio takes the threshold of
+    the last such pair, whatever its density. A network trained on uniform noise, whose rule by
+    density was tuned there, over-commits under SI1000, which makes as many events at a lower
+    strength but leans on measurements (BENCHMARKS.md, "A threshold by the kind of noise").
+    ``threshold_by_class`` (set by :meth:`with_threshold`),
+    one threshold per class in :attr:`classes` order, replaces all three at every noise level, for
     experiments with per-class rules (BENCHMARKS.md, "A threshold per edge class": none has yet
     beaten one threshold on enough shots to tell).
 
@@ -65,7 +71,7 @@ class PreDecoder:
                  reweight_scale_correlated: float = 0.1, threshold_reweighted: float = float("inf"),
                  threshold_reweighted_correlated: float | None = None,
                  threshold_by_density: list | None = None, threshold_by_class: list | None = None,
-                 metadata: dict | None = None):
+                 threshold_by_timelike_ratio: list | None = None, metadata: dict | None = None):
         if policy not in POLICIES:
             raise ValueError(f"policy {policy!r} is unknown; expected one of {POLICIES}")
         if len(classes) != net.config.num_classes:
@@ -81,6 +87,7 @@ class PreDecoder:
         self.threshold_reweighted_correlated = (self.threshold_reweighted if threshold_reweighted_correlated is None
                                                 else float(threshold_reweighted_correlated))
         self.threshold_by_density = threshold_by_density
+        self.threshold_by_timelike_ratio = threshold_by_timelike_ratio
         self.threshold_by_class = threshold_by_class
         self.policy = policy
         self.metadata = dict(metadata or {})
@@ -132,7 +139,8 @@ class PreDecoder:
                           threshold_reweighted=ckpt.get("threshold_reweighted", float("inf")),
                           threshold_reweighted_correlated=ckpt.get("threshold_reweighted_correlated"),
                           threshold_by_density=ckpt.get("threshold_by_density"),
-                          threshold_by_class=ckpt.get("threshold_by_class"), metadata=metadata)
+                          threshold_by_class=ckpt.get("threshold_by_class"),
+                          threshold_by_timelike_ratio=ckpt.get("threshold_by_timelike_ratio"), metadata=metadata)
 
     def checkpoint(self, **extra: Any) -> dict:
         """The dict :meth:`from_checkpoint` reads; ``extra`` keys (optimizer, config, ...) ride along."""
@@ -143,6 +151,7 @@ class PreDecoder:
                 "threshold_reweighted": self.threshold_reweighted,
                 "threshold_reweighted_correlated": self.threshold_reweighted_correlated,
                 "threshold_by_density": self.threshold_by_density, "threshold_by_class": self.threshold_by_class,
+                "threshold_by_timelike_ratio": self.threshold_by_timelike_ratio,
                 "policy": self.policy, "metadata": self.metadata,
                 "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}, **extra}
 
@@ -176,15 +185,36 @@ class PreDecoder:
                              "with distinct densities in (0, 1), ascending")
         self._threshold_by_density = pairs
 
-    def threshold_at(self, density: float) -> float:
-        """The hard threshold for a circuit whose noise gives ``density`` detection events per detector.
+    @property
+    def threshold_by_timelike_ratio(self) -> list[tuple[float, float]]:
+        """``(ratio, threshold)`` pairs, ascending in ratio (see the class docstring); may be empty."""
+        return self._threshold_by_timelike_ratio
+
+    @threshold_by_timelike_ratio.setter
+    def threshold_by_timelike_ratio(self, pairs: list | None) -> None:
+        pairs = [(float(ratio), float(thr)) for ratio, thr in pairs or []]
+        ratios = [ratio for ratio, _ in pairs]
+        if ratios != sorted(set(ratios)) or any(not ratio > 0 for ratio in ratios):
+            raise ValueError(f"threshold_by_timelike_ratio={pairs}; expected (ratio, threshold) pairs "
+                             "with distinct positive ratios, ascending")
+        self._threshold_by_timelike_ratio = pairs
+
+    def threshold_at(self, density: float, timelike_ratio: float = float("nan")) -> float:
+        """The hard threshold for a circuit whose noise gives ``density`` detection events per
+        detector and whose DEM has this :attr:`qec.DecodingGraph.timelike_ratio` (NaN: not known).
 
         Examples:
             >>> pre = PreDecoder.untrained(classes=[(0, 0, 0)], width=4, depth=1)
             >>> pre.threshold, pre.threshold_by_density = 2.0, [(0.055, 4.0), (0.075, 3.0)]
             >>> [pre.threshold_at(density) for density in (0.04, 0.06, 0.09)]
             [4.0, 3.0, 2.0]
+            >>> pre.threshold_by_timelike_ratio = [(2.3, 5.0)]
+            >>> pre.threshold_at(0.09, timelike_ratio=1.9), pre.threshold_at(0.09, timelike_ratio=2.7)
+            (2.0, 5.0)
         """
+        by_ratio = [thr for ratio, thr in self.threshold_by_timelike_ratio if timelike_ratio >= ratio]
+        if by_ratio:
+            return by_ratio[-1]
         return threshold_for_density(self.threshold_by_density, density, self.threshold)
 
     @property
@@ -218,6 +248,7 @@ class PreDecoder:
         """
         fixed = copy.copy(self)
         fixed.threshold_by_density = None
+        fixed.threshold_by_timelike_ratio = None
         if isinstance(threshold, numbers.Real):
             if math.isnan(threshold):
                 raise ValueError("threshold=nan; expected a number (inf commits nothing)")
@@ -255,6 +286,7 @@ class PreDecoder:
                 f"{' residual' if cfg.residual else ''}, "
                 f"R={cfg.receptive_field}, {self.net.num_parameters} parameters, policy {self.policy}, ")
         by_density = "".join(f", {thr:g} below density {rho:g}" for rho, thr in self.threshold_by_density)
+        by_density += "".join(f", {thr:g} from time-like ratio {ratio:g}" for ratio, thr in self.threshold_by_timelike_ratio)
         if self.threshold_by_class is not None:
             return head + f"thresholds by class {','.join(f'{t:g}' for t in self.threshold_by_class)}>"
         return head + f"threshold {self.threshold:g}{by_density}>"
@@ -310,7 +342,7 @@ class BoundPreDecoder:
         thresholds by edge class (a list in the model's class order)."""
         if self.predecoder.threshold_by_class is not None:
             return self.predecoder.threshold_by_class
-        return self.predecoder.threshold_at(self.graph.expected_density)
+        return self.predecoder.threshold_at(self.graph.expected_density, self.graph.timelike_ratio)
 
     @property
     def edge_thresholds(self) -> float | torch.Tensor:
@@ -463,23 +495,25 @@ def threshold_for_density(pairs: list[tuple[float, float]], density: float, defa
     return next((thr for rho, thr in pairs if density < rho), default)
 
 
-def parse_threshold_by_density(text: str) -> list[tuple[float, float]]:
-    """``"DENSITY:THRESHOLD,..."`` (as export and the tuning script take it) as ``(density, threshold)`` pairs.
+def parse_threshold_pairs(text: str) -> list[tuple[float, float]]:
+    """``"KEY:THRESHOLD,..."`` (as export and the tuning script take a rule by density or by time-like
+    ratio) as ``(key, threshold)`` pairs.
 
     Examples:
-        >>> parse_threshold_by_density("0.055:4,0.0695:3")
+        >>> parse_threshold_pairs("0.055:4,0.0695:3")
         [(0.055, 4.0), (0.0695, 3.0)]
-        >>> parse_threshold_by_density("")
+        >>> parse_threshold_pairs("")
         []
     """
     pairs = []
     for item in filter(None, (part.strip() for part in text.split(","))):
         fields = item.split(":")
         try:
-            density, threshold = (float(value) for value in fields)
+            key, threshold = (float(value) for value in fields)
         except ValueError:
-            raise ValueError(f"{item!r} in {text!r}: expected DENSITY:THRESHOLD, e.g. 0.0695:3") from None
-        pairs.append((density, threshold))
+            raise ValueError(f"{item!r} in {text!r}: expected KEY:THRESHOLD (a density or a time-like ratio), "
+                             "e.g. 0.0695:3") from None
+        pairs.append((key, threshold))
     return pairs
 
 

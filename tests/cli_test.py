@@ -166,12 +166,20 @@ def test_merged_parts_equal_the_whole_run():
         merge_rows(parts[:3] + [dict(r, skip_shots=10000) for r in parts[3:]])
 
 
-def test_ler_notes_when_the_hard_threshold_meets_noise_the_model_was_not_trained_on(capsys):
+def test_ler_notes_when_the_hard_threshold_meets_noise_the_model_was_not_trained_on(capsys, tmp_path):
+    import qec
+    model = qec.PreDecoder.load("default")
+    model.threshold_by_timelike_ratio = []
+    model.save(tmp_path / "no_kind_rule.pt")
+    model.threshold_by_timelike_ratio = [(2.3, 5.0)]
+    model.save(tmp_path / "kind_rule.pt")
     base = ["ler", "--distance", "3", "--rounds", "3", "--shots", "50", "--decoders", "pymatching,pipeline", "--json",
-            "--no-progress"]
+            "--no-progress", "--model", str(tmp_path / "no_kind_rule.pt")]
     run(base + ["--noise", "si1000:0.003"])
     assert "trained on uniform noise, not si1000" in capsys.readouterr().err
     run(base + ["--noise", "uniform:0.003"])
     assert "note:" not in capsys.readouterr().err
     run(base + ["--noise", "si1000:0.003", "--threshold", "4"])  # the user chose the threshold
+    assert "note:" not in capsys.readouterr().err
+    run(base[:-1] + [str(tmp_path / "kind_rule.pt"), "--noise", "si1000:0.003"])  # a threshold tuned for this kind
     assert "note:" not in capsys.readouterr().err

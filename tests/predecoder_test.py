@@ -192,6 +192,33 @@ def test_the_hard_threshold_follows_the_circuits_noise(tmp_path, tiny_predecoder
         loaded.threshold_by_density = [(0.2, 3.0), (0.1, 4.0)]
 
 
+def test_the_hard_threshold_follows_the_kind_of_noise_before_its_density(tmp_path, tiny_predecoder):
+    graphs = {noise: qec.DecodingGraph.from_circuit(qec.generate_circuit(5, 5, basis="x", noise=noise))
+              for noise in ("uniform:0.003", "uniform:0.01", "si1000:0.001", "si1000:0.004")}
+    ratios = {noise: graph.timelike_ratio for noise, graph in graphs.items()}
+    assert 1.9 < ratios["uniform:0.003"] < 2.0 and 1.9 < ratios["uniform:0.01"] < 2.0  # not the strength, the kind
+    assert 2.5 < ratios["si1000:0.001"] < 2.65 and 2.5 < ratios["si1000:0.004"] < 2.65
+    tiny_predecoder.threshold, tiny_predecoder.threshold_by_density = -0.3, [(0.08, 0.1)]
+    tiny_predecoder.threshold_by_timelike_ratio = [(2.3, 0.4)]
+    expected = {"uniform:0.003": 0.1, "uniform:0.01": -0.3, "si1000:0.001": 0.4, "si1000:0.004": 0.4}
+    assert {noise: tiny_predecoder.bind(graph).threshold for noise, graph in graphs.items()} == expected
+    graph = graphs["si1000:0.004"]
+    dets = qec.StimSampler(graph, seed=13).sample(100).dets
+    bound = tiny_predecoder.bind(graph)
+    expected_residual = bound.apply(bound.decide(bound.edge_logits(torch.as_tensor(dets)), torch.as_tensor(dets),
+                                                 threshold=0.4), torch.as_tensor(dets))[0].numpy()
+    residual = qec.Decoder(graph, model=tiny_predecoder, device="cpu").predecode(dets)[0]
+    np.testing.assert_array_equal(residual, expected_residual)
+    assert 0 < dets.sum() - residual.sum() < dets.sum() - qec.Decoder(
+        graph, model=tiny_predecoder.with_threshold(-0.3), device="cpu").predecode(dets)[0].sum()
+    tiny_predecoder.save(tmp_path / "m.pt")
+    loaded = qec.PreDecoder.from_checkpoint(tmp_path / "m.pt")
+    assert loaded.threshold_by_timelike_ratio == [(2.3, 0.4)] and "0.4 from time-like ratio 2.3" in repr(loaded)
+    assert loaded.with_threshold(1.0).bind(graph).threshold == 1.0  # a fixed threshold overrides both rules
+    with pytest.raises(ValueError, match="ascending"):
+        loaded.threshold_by_timelike_ratio = [(2.5, 3.0), (2.3, 4.0)]
+
+
 def test_a_fixed_threshold_replaces_the_threshold_by_noise_for_hard_commits_only(tiny_predecoder):
     graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(5, 5, basis="x", noise="uniform:0.003"))
     tiny_predecoder.threshold, tiny_predecoder.threshold_by_density = 50.0, [(0.08, 40.0)]
@@ -237,10 +264,10 @@ def test_a_threshold_per_edge_class_commits_each_class_at_its_own_threshold(tmp_
 
 
 def test_a_threshold_rule_parses_from_its_command_line_form():
-    parse = qec._predecoder.parse_threshold_by_density
+    parse = qec._predecoder.parse_threshold_pairs
     assert parse("0.055:4, 0.0695:3") == [(0.055, 4.0), (0.0695, 3.0)] and parse("") == []
     for bad in ("0.055", "0.055:4:1", "low:3"):
-        with pytest.raises(ValueError, match="DENSITY:THRESHOLD"):
+        with pytest.raises(ValueError, match="KEY:THRESHOLD"):
             parse(bad)
 
 

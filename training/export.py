@@ -15,7 +15,7 @@ import argparse
 import torch
 
 import qec
-from qec._predecoder import parse_threshold_by_density
+from qec._predecoder import parse_threshold_pairs
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -28,6 +28,9 @@ if __name__ == "__main__":
     parser.add_argument("--threshold-by-density", default=None, metavar="DENSITY:THRESHOLD,...",
                         help="hard thresholds for circuits whose expected detection-event density is below "
                              "these (ascending; see qec.PreDecoder); 'none' removes them")
+    parser.add_argument("--threshold-by-timelike-ratio", default=None, metavar="RATIO:THRESHOLD,...",
+                        help="hard thresholds for circuits whose DEM's time-like ratio is at or above these "
+                             "(ascending; see qec.PreDecoder), before the rule by density; 'none' removes them")
     parser.add_argument("--decision-settings-from", default=None, metavar="MODEL",
                         help="take every decision setting but the threshold from this model (e.g. 'default'); "
                              "the flags below override it")
@@ -48,7 +51,10 @@ if __name__ == "__main__":
         predecoder.threshold = args.threshold
     if args.threshold_by_density is not None:
         predecoder.threshold_by_density = [] if args.threshold_by_density == "none" else \
-            parse_threshold_by_density(args.threshold_by_density)
+            parse_threshold_pairs(args.threshold_by_density)
+    if args.threshold_by_timelike_ratio is not None:
+        predecoder.threshold_by_timelike_ratio = [] if args.threshold_by_timelike_ratio == "none" else \
+            parse_threshold_pairs(args.threshold_by_timelike_ratio)
     if args.decision_settings_from is not None:
         source = qec.PreDecoder.load(args.decision_settings_from)
         for name in ("threshold_correlated", "reweight_scale", "reweight_scale_correlated", "threshold_reweighted",

@@ -128,7 +128,7 @@ def run(args) -> list[dict]:
     except ValueError as e:
         raise SystemExit(f"qec ler: {e}")
     if piped is not None and args.threshold is None and {"pipeline", "pipeline-stream"} & set(decoders):
-        note = noise_mismatch_note(piped.predecoder, noise)
+        note = noise_mismatch_note(piped.predecoder, noise, graph.timelike_ratio)
         if note:
             print(f"qec ler: note: {note}", file=sys.stderr)
     sampler = circuit.compile_detector_sampler(seed=args.seed)
@@ -204,9 +204,10 @@ def run(args) -> list[dict]:
     return rows
 
 
-def noise_mismatch_note(predecoder, noise: "NoiseModel") -> str | None:
+def noise_mismatch_note(predecoder, noise: "NoiseModel", timelike_ratio: float = float("nan")) -> str | None:
     """A warning when the hard pipeline's threshold, tuned on the model's training noise, meets another
-    kind of noise; None when the kinds match or the model does not say what kind it was trained on.
+    kind of noise; None when the kinds match, the model does not say what kind it was trained on, or
+    it has a threshold for this circuit's :attr:`qec.DecodingGraph.timelike_ratio` (tuned on that kind).
 
     Examples:
         >>> from qec import PreDecoder
@@ -215,11 +216,16 @@ def noise_mismatch_note(predecoder, noise: "NoiseModel") -> str | None:
         >>> pre.metadata["training_noise"] = "uniform:0.004,uniform:0.006"
         >>> noise_mismatch_note(pre, NoiseModel.parse("uniform:0.003")) is None
         True
-        >>> noise_mismatch_note(pre, NoiseModel.parse("si1000:0.003"))[:50]
+        >>> noise_mismatch_note(pre, NoiseModel.parse("si1000:0.003"), 2.7)[:50]
         'the model was trained on uniform noise, not si1000'
+        >>> pre.threshold_by_timelike_ratio = [(2.3, 5.0)]
+        >>> noise_mismatch_note(pre, NoiseModel.parse("si1000:0.003"), 2.7) is None
+        True
     """
     kinds = predecoder.training_noise_kinds
     if not kinds or "dem" in kinds or noise.kind in kinds:  # a DEM file's noise may be of any kind
+        return None
+    if any(timelike_ratio >= ratio for ratio, _ in predecoder.threshold_by_timelike_ratio):
         return None
     return (f"the model was trained on {' and '.join(sorted(kinds))} noise, not {noise.kind}: its hard threshold may "
             "over-commit (BENCHMARKS.md, 'SI1000 noise'); set one with --threshold, or use pipeline-reweighted")
