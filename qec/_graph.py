@@ -191,8 +191,9 @@ class DecodingGraph:
         edges (a detector and itself one round later) over that of its space-like edges (two
         detectors of one round); NaN without both kinds.
 
-        It does not depend on the noise strength: about 1.8-2.0 under uniform circuit noise and
-        2.6-2.8 under SI1000 (measurements fail at 5p) at d = 5-13.
+        It hardly depends on the noise strength: 1.6-2.15 under uniform circuit noise and 2.36-2.93
+        under SI1000 (measurements fail at 5p) at d = 3-17 and 3-50 rounds; with one round, SI1000
+        reads about 1.6 (``benchmarks/timelike_ratio.py``).
 
         Examples:
             >>> import qec

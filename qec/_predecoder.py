@@ -42,11 +42,12 @@ class PreDecoder:
     takes the threshold of the first such pair, one at or above them all takes ``threshold``. The
     threshold that is best at one noise level over-commits at lower noise (BENCHMARKS.md, "A
     threshold by the circuit's noise"). ``threshold_by_timelike_ratio`` does the same for the
-    noise's kind: pairs ``(ratio, threshold)`` in ascending ratio; a circuit whose
-    :attr:`qec.DecodingGraph.timelike_ratio` is at or above a pair's ratio takes the threshold of
-    the last such pair, whatever its density. A network trained on uniform noise, whose rule by
-    density was tuned there, over-commits under SI1000, which makes as many events at a lower
-    strength but leans on measurements (BENCHMARKS.md, "A threshold by the kind of noise").
+    noise's kind: entries ``(ratio, threshold, by_density)`` in ascending ratio; a circuit whose
+    :attr:`qec.DecodingGraph.timelike_ratio` is at or above an entry's ratio takes the rule of the
+    last such entry, ``threshold`` and its own ``(density, threshold)`` pairs, instead of the
+    model's. A network trained on uniform noise, whose rule by density was tuned there,
+    over-commits under SI1000, which makes as many events at a lower strength but leans on
+    measurements (BENCHMARKS.md, "A threshold by the kind of noise").
     ``threshold_by_class`` (set by :meth:`with_threshold`),
     one threshold per class in :attr:`classes` order, replaces all three at every noise level, for
     experiments with per-class rules (BENCHMARKS.md, "A threshold per edge class": none has yet
@@ -178,26 +179,25 @@ class PreDecoder:
 
     @threshold_by_density.setter
     def threshold_by_density(self, pairs: list | None) -> None:
-        pairs = [(float(rho), float(thr)) for rho, thr in pairs or []]
-        densities = [rho for rho, _ in pairs]
-        if densities != sorted(set(densities)) or any(not 0 < rho < 1 for rho in densities):
-            raise ValueError(f"threshold_by_density={pairs}; expected (density, threshold) pairs "
-                             "with distinct densities in (0, 1), ascending")
-        self._threshold_by_density = pairs
+        self._threshold_by_density = _density_pairs(pairs)
 
     @property
-    def threshold_by_timelike_ratio(self) -> list[tuple[float, float]]:
-        """``(ratio, threshold)`` pairs, ascending in ratio (see the class docstring); may be empty."""
+    def threshold_by_timelike_ratio(self) -> list[tuple[float, float, list[tuple[float, float]]]]:
+        """``(ratio, threshold, by_density)`` entries, ascending in ratio (see the class docstring); may be empty."""
         return self._threshold_by_timelike_ratio
 
     @threshold_by_timelike_ratio.setter
-    def threshold_by_timelike_ratio(self, pairs: list | None) -> None:
-        pairs = [(float(ratio), float(thr)) for ratio, thr in pairs or []]
-        ratios = [ratio for ratio, _ in pairs]
+    def threshold_by_timelike_ratio(self, entries: list | None) -> None:
+        """Takes ``(ratio, threshold)`` or ``(ratio, threshold, [(density, threshold), ...])`` entries."""
+        rules = []
+        for entry in entries or []:
+            ratio, threshold, *rest = entry
+            rules.append((float(ratio), float(threshold), _density_pairs(rest[0] if rest else [])))
+        ratios = [ratio for ratio, _, _ in rules]
         if ratios != sorted(set(ratios)) or any(not ratio > 0 for ratio in ratios):
-            raise ValueError(f"threshold_by_timelike_ratio={pairs}; expected (ratio, threshold) pairs "
-                             "with distinct positive ratios, ascending")
-        self._threshold_by_timelike_ratio = pairs
+            raise ValueError(f"threshold_by_timelike_ratio={entries}; expected (ratio, threshold[, by_density]) "
+                             "entries with distinct positive ratios, ascending")
+        self._threshold_by_timelike_ratio = rules
 
     def threshold_at(self, density: float, timelike_ratio: float = float("nan")) -> float:
         """The hard threshold for a circuit whose noise gives ``density`` detection events per
@@ -208,14 +208,15 @@ class PreDecoder:
             >>> pre.threshold, pre.threshold_by_density = 2.0, [(0.055, 4.0), (0.075, 3.0)]
             >>> [pre.threshold_at(density) for density in (0.04, 0.06, 0.09)]
             [4.0, 3.0, 2.0]
-            >>> pre.threshold_by_timelike_ratio = [(2.3, 5.0)]
-            >>> pre.threshold_at(0.09, timelike_ratio=1.9), pre.threshold_at(0.09, timelike_ratio=2.7)
-            (2.0, 5.0)
+            >>> pre.threshold_by_timelike_ratio = [(2.2, 4.0, [(0.068, 6.0)])]
+            >>> [pre.threshold_at(density, timelike_ratio=2.7) for density in (0.055, 0.09)]
+            [6.0, 4.0]
+            >>> pre.threshold_at(0.09, timelike_ratio=1.9)
+            2.0
         """
-        by_ratio = [thr for ratio, thr in self.threshold_by_timelike_ratio if timelike_ratio >= ratio]
-        if by_ratio:
-            return by_ratio[-1]
-        return threshold_for_density(self.threshold_by_density, density, self.threshold)
+        rules = [(thr, pairs) for ratio, thr, pairs in self.threshold_by_timelike_ratio if timelike_ratio >= ratio]
+        threshold, pairs = rules[-1] if rules else (self.threshold, self.threshold_by_density)
+        return threshold_for_density(pairs, density, threshold)
 
     @property
     def threshold_by_class(self) -> list[float] | None:
@@ -285,11 +286,13 @@ class PreDecoder:
         head = (f"<qec.PreDecoder: {len(self.classes)} classes, width {cfg.width}, depth {cfg.depth}"
                 f"{' residual' if cfg.residual else ''}, "
                 f"R={cfg.receptive_field}, {self.net.num_parameters} parameters, policy {self.policy}, ")
-        by_density = "".join(f", {thr:g} below density {rho:g}" for rho, thr in self.threshold_by_density)
-        by_density += "".join(f", {thr:g} from time-like ratio {ratio:g}" for ratio, thr in self.threshold_by_timelike_ratio)
+        rules = "".join(f", {thr:g} below density {rho:g}" for rho, thr in self.threshold_by_density)
+        for ratio, thr, pairs in self.threshold_by_timelike_ratio:
+            rules += f"; from time-like ratio {ratio:g}: {thr:g}" + "".join(
+                f", {t:g} below density {rho:g}" for rho, t in pairs)
         if self.threshold_by_class is not None:
             return head + f"thresholds by class {','.join(f'{t:g}' for t in self.threshold_by_class)}>"
-        return head + f"threshold {self.threshold:g}{by_density}>"
+        return head + f"threshold {self.threshold:g}{rules}>"
 
 
 class BoundPreDecoder:
@@ -483,6 +486,16 @@ class BoundPreDecoder:
     def __call__(self, dets: torch.Tensor, *, correlated: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """``bool (B, num_detectors)`` → ``(residual, obs_flip)``."""
         return self.run(dets, variants=(correlated,))[correlated]
+
+
+def _density_pairs(pairs: list | None) -> list[tuple[float, float]]:
+    """``(density, threshold)`` pairs as floats, checked: distinct densities in (0, 1), ascending."""
+    pairs = [(float(rho), float(thr)) for rho, thr in pairs or []]
+    densities = [rho for rho, _ in pairs]
+    if densities != sorted(set(densities)) or any(not 0 < rho < 1 for rho in densities):
+        raise ValueError(f"threshold_by_density={pairs}; expected (density, threshold) pairs "
+                         "with distinct densities in (0, 1), ascending")
+    return pairs
 
 
 def threshold_for_density(pairs: list[tuple[float, float]], density: float, default: float) -> float:

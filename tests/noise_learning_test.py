@@ -63,6 +63,21 @@ def test_learned_dem_decodes_with_pymatching_both_ways():
         assert m.decode_batch(dets[:10], enable_correlations=correlated).shape == (10, 1)
 
 
+def test_a_learned_dem_tells_the_kind_of_noise_that_picks_the_hard_threshold():
+    reference = qec.generate_circuit(5, 5, basis="x", noise="uniform:0.004")  # structure known, noise not
+    learned = {}
+    for noise in ("uniform:0.004", "si1000:0.003"):
+        circuit = qec.generate_circuit(5, 5, basis="x", noise=noise)
+        dets = circuit.compile_detector_sampler(seed=5).sample(100_000)
+        graph = qec.DecodingGraph.from_dem(qec.learn_noise(dets, reference, pool=True).to_dem())
+        assert graph.timelike_ratio == pytest.approx(qec.DecodingGraph.from_circuit(circuit).timelike_ratio, abs=0.1)
+        learned[noise] = graph
+    model = qec.PreDecoder.load("default")
+    model.threshold_by_timelike_ratio = [(2.2, 4.5)]
+    assert model.bind(learned["si1000:0.003"]).threshold == 4.5  # SI1000 seen through the learned DEM
+    assert model.bind(learned["uniform:0.004"]).threshold == model.threshold_at(learned["uniform:0.004"].expected_density)
+
+
 def test_mechanisms_that_never_happen_are_clipped_to_the_floor():
     reference = SMALL_DEM.copy()
     reference.append("error", 0.01, [stim.target_relative_detector_id(1), stim.target_relative_detector_id(3)])

@@ -199,8 +199,8 @@ def test_the_hard_threshold_follows_the_kind_of_noise_before_its_density(tmp_pat
     assert 1.9 < ratios["uniform:0.003"] < 2.0 and 1.9 < ratios["uniform:0.01"] < 2.0  # not the strength, the kind
     assert 2.5 < ratios["si1000:0.001"] < 2.65 and 2.5 < ratios["si1000:0.004"] < 2.65
     tiny_predecoder.threshold, tiny_predecoder.threshold_by_density = -0.3, [(0.08, 0.1)]
-    tiny_predecoder.threshold_by_timelike_ratio = [(2.3, 0.4)]
-    expected = {"uniform:0.003": 0.1, "uniform:0.01": -0.3, "si1000:0.001": 0.4, "si1000:0.004": 0.4}
+    tiny_predecoder.threshold_by_timelike_ratio = [(2.2, 0.4, [(0.05, 0.7)])]
+    expected = {"uniform:0.003": 0.1, "uniform:0.01": -0.3, "si1000:0.001": 0.7, "si1000:0.004": 0.4}
     assert {noise: tiny_predecoder.bind(graph).threshold for noise, graph in graphs.items()} == expected
     graph = graphs["si1000:0.004"]
     dets = qec.StimSampler(graph, seed=13).sample(100).dets
@@ -213,10 +213,13 @@ def test_the_hard_threshold_follows_the_kind_of_noise_before_its_density(tmp_pat
         graph, model=tiny_predecoder.with_threshold(-0.3), device="cpu").predecode(dets)[0].sum()
     tiny_predecoder.save(tmp_path / "m.pt")
     loaded = qec.PreDecoder.from_checkpoint(tmp_path / "m.pt")
-    assert loaded.threshold_by_timelike_ratio == [(2.3, 0.4)] and "0.4 from time-like ratio 2.3" in repr(loaded)
+    assert loaded.threshold_by_timelike_ratio == [(2.2, 0.4, [(0.05, 0.7)])]
+    assert "; from time-like ratio 2.2: 0.4, 0.7 below density 0.05>" in repr(loaded)
     assert loaded.with_threshold(1.0).bind(graph).threshold == 1.0  # a fixed threshold overrides both rules
     with pytest.raises(ValueError, match="ascending"):
         loaded.threshold_by_timelike_ratio = [(2.5, 3.0), (2.3, 4.0)]
+    with pytest.raises(ValueError, match="ascending"):
+        loaded.threshold_by_timelike_ratio = [(2.2, 3.0, [(0.08, 4.0), (0.05, 5.0)])]
 
 
 def test_a_fixed_threshold_replaces_the_threshold_by_noise_for_hard_commits_only(tiny_predecoder):
@@ -280,6 +283,15 @@ def test_every_shipped_model_loads_with_its_card():
         assert card.exists() and f"`{name}`" in card.read_text()
     sizes = [qec.PreDecoder.load(name).net.num_parameters for name in ("fast", "default", "accurate")]
     assert sizes == sorted(sizes) and len(set(sizes)) == 3
+
+
+def test_every_shipped_model_commits_less_under_si1000_than_under_uniform_noise_of_its_density():
+    si1000, uniform = (qec.DecodingGraph.from_circuit(qec.generate_circuit(9, 9, basis="z", noise=noise))
+                       for noise in ("si1000:0.003", "uniform:0.0052"))
+    assert abs(si1000.expected_density - uniform.expected_density) < 0.002  # the density rule sees one noise
+    for name in qec._predecoder.SHIPPED_MODELS:
+        model = qec.PreDecoder.load(name)
+        assert model.bind(si1000).threshold >= 5 > model.bind(uniform).threshold, name
 
 
 def test_compiled_network_gives_the_same_logits_and_decisions(graph_d5, tiny_predecoder):

@@ -8,6 +8,11 @@ An exported model can be its own checkpoint, to change its decision settings alo
 
     python training/export.py models/accurate.pt models/accurate.pt --name accurate --minutes 48.7 \
         --machine "2-core CPU (no GPU)" --threshold-by-density 0.055:4,0.0695:3
+
+and a rule for another kind of noise (from time-like ratio 2.25: 5, and 6 below density 0.068):
+
+    python training/export.py models/accurate.pt models/accurate.pt --name accurate --minutes 87.3 \
+        --machine "2-core CPU (no GPU)" --threshold-by-timelike-ratio 2.25:5,0.068:6
 """
 
 import argparse
@@ -28,9 +33,10 @@ if __name__ == "__main__":
     parser.add_argument("--threshold-by-density", default=None, metavar="DENSITY:THRESHOLD,...",
                         help="hard thresholds for circuits whose expected detection-event density is below "
                              "these (ascending; see qec.PreDecoder); 'none' removes them")
-    parser.add_argument("--threshold-by-timelike-ratio", default=None, metavar="RATIO:THRESHOLD,...",
-                        help="hard thresholds for circuits whose DEM's time-like ratio is at or above these "
-                             "(ascending; see qec.PreDecoder), before the rule by density; 'none' removes them")
+    parser.add_argument("--threshold-by-timelike-ratio", default=None, metavar="RATIO:THRESHOLD[,DENSITY:THRESHOLD...]",
+                        help="the hard threshold for circuits whose DEM's time-like ratio is at or above RATIO, "
+                             "with its own thresholds below densities (see qec.PreDecoder), instead of the "
+                             "rule by density; 'none' removes it")
     parser.add_argument("--decision-settings-from", default=None, metavar="MODEL",
                         help="take every decision setting but the threshold from this model (e.g. 'default'); "
                              "the flags below override it")
@@ -49,12 +55,16 @@ if __name__ == "__main__":
     predecoder = qec.PreDecoder.from_checkpoint(args.checkpoint)
     if args.threshold is not None:
         predecoder.threshold = args.threshold
-    if args.threshold_by_density is not None:
-        predecoder.threshold_by_density = [] if args.threshold_by_density == "none" else \
-            parse_threshold_pairs(args.threshold_by_density)
-    if args.threshold_by_timelike_ratio is not None:
-        predecoder.threshold_by_timelike_ratio = [] if args.threshold_by_timelike_ratio == "none" else \
-            parse_threshold_pairs(args.threshold_by_timelike_ratio)
+    try:
+        if args.threshold_by_density is not None:
+            predecoder.threshold_by_density = [] if args.threshold_by_density == "none" else \
+                parse_threshold_pairs(args.threshold_by_density)
+        if args.threshold_by_timelike_ratio is not None:
+            pairs = ([] if args.threshold_by_timelike_ratio == "none" else
+                     parse_threshold_pairs(args.threshold_by_timelike_ratio))
+            predecoder.threshold_by_timelike_ratio = [pairs[0] + (pairs[1:],)] if pairs else []
+    except ValueError as e:
+        parser.error(str(e))
     if args.decision_settings_from is not None:
         source = qec.PreDecoder.load(args.decision_settings_from)
         for name in ("threshold_correlated", "reweight_scale", "reweight_scale_correlated", "threshold_reweighted",
