@@ -44,8 +44,8 @@ class PreDecoder:
     threshold by the circuit's noise"). ``threshold_by_timelike_ratio`` does the same for the
     noise's kind: entries ``(ratio, threshold, by_density)`` in ascending ratio; a circuit whose
     :attr:`qec.DecodingGraph.timelike_ratio` is at or above an entry's ratio takes the rule of the
-    last such entry, ``threshold`` and its own ``(density, threshold)`` pairs, instead of the
-    model's. A network trained on uniform noise, whose rule by density was tuned there,
+    last such entry, ``threshold`` and its own ``(density, threshold)`` pairs, instead of the rule
+    by density above. A network trained on uniform noise, whose rule by density was tuned there,
     over-commits under SI1000, which makes as many events at a lower strength but leans on
     measurements (BENCHMARKS.md, "A threshold by the kind of noise").
     ``threshold_by_class`` (set by :meth:`with_threshold`),
@@ -183,12 +183,12 @@ class PreDecoder:
 
     @property
     def threshold_by_timelike_ratio(self) -> list[tuple[float, float, list[tuple[float, float]]]]:
-        """``(ratio, threshold, by_density)`` entries, ascending in ratio (see the class docstring); may be empty."""
+        """``(ratio, threshold, by_density)`` entries, ascending in ratio (see the class docstring); may be
+        empty. Set it with ``(ratio, threshold)`` or ``(ratio, threshold, [(density, threshold), ...])`` entries."""
         return self._threshold_by_timelike_ratio
 
     @threshold_by_timelike_ratio.setter
     def threshold_by_timelike_ratio(self, entries: list | None) -> None:
-        """Takes ``(ratio, threshold)`` or ``(ratio, threshold, [(density, threshold), ...])`` entries."""
         rules = []
         for entry in entries or []:
             ratio, threshold, *rest = entry
