@@ -214,9 +214,21 @@ class PreDecoder:
             >>> pre.threshold_at(0.09, timelike_ratio=1.9)
             2.0
         """
-        rules = [(thr, pairs) for ratio, thr, pairs in self.threshold_by_timelike_ratio if timelike_ratio >= ratio]
-        threshold, pairs = rules[-1] if rules else (self.threshold, self.threshold_by_density)
+        threshold, pairs = self.timelike_rule(timelike_ratio) or (self.threshold, self.threshold_by_density)
         return threshold_for_density(pairs, density, threshold)
+
+    def timelike_rule(self, timelike_ratio: float) -> tuple[float, list[tuple[float, float]]] | None:
+        """``(threshold, by_density)`` of the last :attr:`threshold_by_timelike_ratio` entry at or below
+        ``timelike_ratio``, or None where none is (the rule by density applies).
+
+        Examples:
+            >>> pre = PreDecoder.untrained(classes=[(0, 0, 0)], width=4, depth=1)
+            >>> pre.threshold_by_timelike_ratio = [(2.25, 5.0, [(0.068, 6.0)])]
+            >>> pre.timelike_rule(2.7), pre.timelike_rule(1.9)
+            ((5.0, [(0.068, 6.0)]), None)
+        """
+        rules = [(thr, pairs) for ratio, thr, pairs in self.threshold_by_timelike_ratio if timelike_ratio >= ratio]
+        return rules[-1] if rules else None
 
     @property
     def threshold_by_class(self) -> list[float] | None:

@@ -225,7 +225,7 @@ def noise_mismatch_note(predecoder, noise: "NoiseModel", timelike_ratio: float =
     kinds = predecoder.training_noise_kinds
     if not kinds or "dem" in kinds or noise.kind in kinds:  # a DEM file's noise may be of any kind
         return None
-    if any(timelike_ratio >= ratio for ratio, *_ in predecoder.threshold_by_timelike_ratio):
+    if predecoder.timelike_rule(timelike_ratio) is not None:
         return None
     return (f"the model was trained on {' and '.join(sorted(kinds))} noise, not {noise.kind}: its hard threshold may "
             "over-commit (BENCHMARKS.md, 'SI1000 noise'); set one with --threshold, or use pipeline-reweighted")
