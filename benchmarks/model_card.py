@@ -68,6 +68,11 @@ def main():
         print(f"- Hard threshold by the kind of noise (its DEM's time-like ratio, `DecodingGraph.timelike_ratio`: "
               f"2.4-2.9 under SI1000, 1.6-2.15 under uniform noise), instead of the rule by density: {rule} "
               f"(BENCHMARKS.md, 'A threshold by the kind of noise').")
+    if model.threshold_floor_by_noise_spread:
+        rule = ", ".join(f"at least {floor:g} from {spread:g}" for spread, floor in model.threshold_floor_by_noise_spread)
+        print(f"- A floor under either rule where the noise varies across qubits (its DEM's noise spread, "
+              f"`DecodingGraph.noise_spread`: 0 under uniform noise, about 0.67 σ under per-qubit log-normal "
+              f"factors of spread σ): {rule} (BENCHMARKS.md, 'Per-qubit noise').")
     print(f"- Reweighted matching (`pipeline-reweighted`, `Decoder(reweight=True)`): commits above "
           f"{model.threshold_reweighted:g}, then weights move by {model.reweight_scale:g} × logit on edges between "
           f"events; the two-pass correlated variant commits "

@@ -193,7 +193,7 @@ class DecodingGraph:
 
         It hardly depends on the noise strength: 1.6-2.15 under uniform circuit noise and 2.36-2.93
         under SI1000 (measurements fail at 5p) at d = 3-17 and 3-50 rounds; with one round, SI1000
-        reads about 1.6 (``benchmarks/timelike_ratio.py``).
+        reads about 1.6 (``benchmarks/noise_statistics.py``).
 
         Examples:
             >>> import qec
@@ -208,6 +208,38 @@ class DecodingGraph:
         if len(timelike) == 0 or len(spacelike) == 0 or spacelike.mean() == 0:
             return float("nan")
         return float(timelike.mean() / spacelike.mean())
+
+    @functools.cached_property
+    def noise_spread(self) -> float:
+        """How much the noise varies from place to place: the standard deviation, over the edges, of
+        each edge's log-odds less that of the same edge in the same memory experiment under uniform
+        circuit noise, after each edge class's median is taken out (so a change of strength, or of
+        kind that moves a whole class, as SI1000's heavier measurements do, counts little). NaN
+        where the graph is not laid out as Stim's rotated-surface-code memory.
+
+        0 under uniform noise (any strength, d = 3-17, 1-50 rounds); about 0.67 σ under per-qubit
+        log-normal factors of spread σ (``qec.qubit_factors_lognormal``; at σ = 1, 0.61-0.72 over
+        factor draws at d = 9-17, 0.52-0.85 at d = 5); SI1000 reads
+        its own 0.12-0.25 with rounds = d or more, 0.29-0.51 with 1-3 rounds
+        (``benchmarks/noise_statistics.py``). A DEM learned from 10^5 shots at d = 5 reads 0.12 under
+        uniform noise (the fit's scatter).
+
+        Examples:
+            >>> import qec
+            >>> circuit = qec.generate_circuit(5, 5, noise="uniform:0")
+            >>> factors = qec.qubit_factors_lognormal(circuit, sigma=1.0, seed=0)
+            >>> noises = ("uniform:0.004", "si1000:0.004", qec.NoiseModel("uniform", 0.004, qubit_factors=factors))
+            >>> [round(DecodingGraph.from_circuit(qec.generate_circuit(5, 5, noise=n)).noise_spread, 2) for n in noises]
+            [0.0, 0.25, 0.62]
+        """
+        uniform = _uniform_twin_probabilities(self)
+        if uniform is None:
+            return float("nan")
+        shift = _log_odds(self.edge_probabilities) - _log_odds(uniform)
+        for c in np.unique(self.edge_classes):
+            in_class = self.edge_classes == c
+            shift[in_class] -= np.median(shift[in_class])
+        return float(np.std(shift))
 
     @functools.cached_property
     def edge_index(self) -> dict:
@@ -290,3 +322,49 @@ def _edge_classes(edge_detectors: np.ndarray, voxels: np.ndarray) -> tuple[list,
         classes.append((0,) + tuple(int(x) for x in vb - va))
         anchors[e] = va
     return classes, anchors
+
+
+def _log_odds(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-12, 0.5)
+    return np.log(p / (1 - p))
+
+
+def _uniform_twin_probabilities(graph: DecodingGraph, short_rounds: int = 4) -> np.ndarray | None:
+    """Each edge's probability in the same rotated-surface-code memory under uniform circuit noise
+    (p = 0.001), or None where the graph's layout is not one of Stim's. A long experiment is
+    compared against ``short_rounds`` rounds: its middle rounds all take the short one's middle
+    round, whose edges are the same as theirs (from 4 rounds on; tested)."""
+    first = graph.detector_voxels[graph.detector_voxels[:, 0] == 0]
+    distance = int(round(np.sqrt(2 * len(first) + 1)))
+    rounds = graph.grid_shape[0] - 1
+    if distance < 3 or distance * distance != 2 * len(first) + 1 or rounds < 1:
+        return None
+    for basis in ("x", "z"):
+        task = f"surface_code:rotated_memory_{basis}"
+        layout = _grid_layout(stim.Circuit.generated(task, distance=distance,
+                                                    rounds=min(rounds, 2)).detector_error_model())[0]
+        if np.array_equal(layout[layout[:, 0] == 0], first):
+            break
+    else:
+        return None
+    short = min(rounds, short_rounds)
+    twin = DecodingGraph.from_circuit(stim.Circuit.generated(
+        task, distance=distance, rounds=short, after_clifford_depolarization=0.001,
+        before_round_data_depolarization=0.001, before_measure_flip_probability=0.001,
+        after_reset_flip_probability=0.001))
+    t = graph.edge_anchors[:, 0]
+    middle = short // 2
+    t_short = np.where(t < middle, t, np.where(t >= rounds - (short - middle), t - rounds + short, middle))
+    # Look the edges up by (class, anchor) in a dense table of the twin's probabilities (NaN: no such edge).
+    twin_class = {c: i for i, c in enumerate(twin.classes)}
+    if any(c not in twin_class for c in graph.classes):
+        return None
+    shape = (len(twin.classes),) + tuple(twin.grid_shape)
+    table = np.full(shape, np.nan)
+    table[(twin.edge_classes, *twin.edge_anchors.T)] = twin.edge_probabilities
+    classes = np.array([twin_class[c] for c in graph.classes])[graph.edge_classes]
+    anchors = np.stack([t_short, graph.edge_anchors[:, 1], graph.edge_anchors[:, 2]], axis=1)
+    if np.any(anchors >= np.array(twin.grid_shape)):
+        return None
+    p = table[(classes, *anchors.T)]
+    return None if np.any(np.isnan(p)) else p

@@ -48,8 +48,14 @@ class PreDecoder:
     by density above. A network trained on uniform noise, whose rule by density was tuned there,
     over-commits under SI1000, which makes as many events at a lower strength but leans on
     measurements (BENCHMARKS.md, "A threshold by the kind of noise").
+    ``threshold_floor_by_noise_spread`` raises whichever of those rules applies to at least a
+    floor where the noise varies from place to place: entries ``(spread, floor)`` in ascending
+    spread; a circuit whose :attr:`qec.DecodingGraph.noise_spread` is at or above an entry's spread
+    commits above the larger of its rule's threshold and the last such entry's floor. A network
+    trained on noise that is the same on every qubit over-commits where qubits differ
+    (BENCHMARKS.md, "Per-qubit noise").
     ``threshold_by_class`` (set by :meth:`with_threshold`),
-    one threshold per class in :attr:`classes` order, replaces all three at every noise level, for
+    one threshold per class in :attr:`classes` order, replaces them all at every noise level, for
     experiments with per-class rules (BENCHMARKS.md, "A threshold per edge class": none has yet
     beaten one threshold on enough shots to tell).
 
@@ -72,7 +78,8 @@ class PreDecoder:
                  reweight_scale_correlated: float = 0.1, threshold_reweighted: float = float("inf"),
                  threshold_reweighted_correlated: float | None = None,
                  threshold_by_density: list | None = None, threshold_by_class: list | None = None,
-                 threshold_by_timelike_ratio: list | None = None, metadata: dict | None = None):
+                 threshold_by_timelike_ratio: list | None = None, threshold_floor_by_noise_spread: list | None = None,
+                 metadata: dict | None = None):
         if policy not in POLICIES:
             raise ValueError(f"policy {policy!r} is unknown; expected one of {POLICIES}")
         if len(classes) != net.config.num_classes:
@@ -89,6 +96,7 @@ class PreDecoder:
                                                 else float(threshold_reweighted_correlated))
         self.threshold_by_density = threshold_by_density
         self.threshold_by_timelike_ratio = threshold_by_timelike_ratio
+        self.threshold_floor_by_noise_spread = threshold_floor_by_noise_spread
         self.threshold_by_class = threshold_by_class
         self.policy = policy
         self.metadata = dict(metadata or {})
@@ -141,7 +149,8 @@ class PreDecoder:
                           threshold_reweighted_correlated=ckpt.get("threshold_reweighted_correlated"),
                           threshold_by_density=ckpt.get("threshold_by_density"),
                           threshold_by_class=ckpt.get("threshold_by_class"),
-                          threshold_by_timelike_ratio=ckpt.get("threshold_by_timelike_ratio"), metadata=metadata)
+                          threshold_by_timelike_ratio=ckpt.get("threshold_by_timelike_ratio"),
+                          threshold_floor_by_noise_spread=ckpt.get("threshold_floor_by_noise_spread"), metadata=metadata)
 
     def checkpoint(self, **extra: Any) -> dict:
         """The dict :meth:`from_checkpoint` reads; ``extra`` keys (optimizer, config, ...) ride along."""
@@ -153,6 +162,7 @@ class PreDecoder:
                 "threshold_reweighted_correlated": self.threshold_reweighted_correlated,
                 "threshold_by_density": self.threshold_by_density, "threshold_by_class": self.threshold_by_class,
                 "threshold_by_timelike_ratio": self.threshold_by_timelike_ratio,
+                "threshold_floor_by_noise_spread": self.threshold_floor_by_noise_spread,
                 "policy": self.policy, "metadata": self.metadata,
                 "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}, **extra}
 
@@ -199,9 +209,25 @@ class PreDecoder:
                              "entries with distinct positive ratios, ascending")
         self._threshold_by_timelike_ratio = rules
 
-    def threshold_at(self, density: float, timelike_ratio: float = float("nan")) -> float:
+    @property
+    def threshold_floor_by_noise_spread(self) -> list[tuple[float, float]]:
+        """``(spread, floor)`` entries, ascending in spread (see the class docstring); may be empty."""
+        return self._threshold_floor_by_noise_spread
+
+    @threshold_floor_by_noise_spread.setter
+    def threshold_floor_by_noise_spread(self, entries: list | None) -> None:
+        floors = [(float(spread), float(floor)) for spread, floor in entries or []]
+        spreads = [spread for spread, _ in floors]
+        if spreads != sorted(set(spreads)) or any(not spread > 0 for spread in spreads):
+            raise ValueError(f"threshold_floor_by_noise_spread={entries}; expected (spread, floor) entries "
+                             "with distinct positive spreads, ascending")
+        self._threshold_floor_by_noise_spread = floors
+
+    def threshold_at(self, density: float, timelike_ratio: float = float("nan"),
+                     noise_spread: float = float("nan")) -> float:
         """The hard threshold for a circuit whose noise gives ``density`` detection events per
-        detector and whose DEM has this :attr:`qec.DecodingGraph.timelike_ratio` (NaN: not known).
+        detector and whose DEM has this :attr:`qec.DecodingGraph.timelike_ratio` and
+        :attr:`qec.DecodingGraph.noise_spread` (NaN: not known).
 
         Examples:
             >>> pre = PreDecoder.untrained(classes=[(0, 0, 0)], width=4, depth=1)
@@ -213,9 +239,16 @@ class PreDecoder:
             [6.0, 4.0]
             >>> pre.threshold_at(0.09, timelike_ratio=1.9)
             2.0
+            >>> pre.threshold_floor_by_noise_spread = [(0.3, 4.0)]
+            >>> [pre.threshold_at(0.09, timelike_ratio=1.9, noise_spread=s) for s in (0.1, 0.6)]
+            [2.0, 4.0]
+            >>> pre.threshold_at(0.055, timelike_ratio=2.7, noise_spread=0.6)  # a floor never lowers
+            6.0
         """
         threshold, pairs = self.timelike_rule(timelike_ratio) or (self.threshold, self.threshold_by_density)
-        return threshold_for_density(pairs, density, threshold)
+        threshold = threshold_for_density(pairs, density, threshold)
+        floors = [floor for spread, floor in self.threshold_floor_by_noise_spread if noise_spread >= spread]
+        return max(threshold, floors[-1]) if floors else threshold
 
     def timelike_rule(self, timelike_ratio: float) -> tuple[float, list[tuple[float, float]]] | None:
         """``(threshold, by_density)`` of the last :attr:`threshold_by_timelike_ratio` entry at or below
@@ -262,6 +295,7 @@ class PreDecoder:
         fixed = copy.copy(self)
         fixed.threshold_by_density = None
         fixed.threshold_by_timelike_ratio = None
+        fixed.threshold_floor_by_noise_spread = None
         if isinstance(threshold, numbers.Real):
             if math.isnan(threshold):
                 raise ValueError("threshold=nan; expected a number (inf commits nothing)")
@@ -302,6 +336,8 @@ class PreDecoder:
         for ratio, thr, pairs in self.threshold_by_timelike_ratio:
             rules += f"; from time-like ratio {ratio:g}: {thr:g}" + "".join(
                 f", {t:g} below density {rho:g}" for rho, t in pairs)
+        rules += "".join(f"; at least {floor:g} from noise spread {spread:g}"
+                         for spread, floor in self.threshold_floor_by_noise_spread)
         if self.threshold_by_class is not None:
             return head + f"thresholds by class {','.join(f'{t:g}' for t in self.threshold_by_class)}>"
         return head + f"threshold {self.threshold:g}{rules}>"
@@ -357,7 +393,9 @@ class BoundPreDecoder:
         thresholds by edge class (a list in the model's class order)."""
         if self.predecoder.threshold_by_class is not None:
             return self.predecoder.threshold_by_class
-        return self.predecoder.threshold_at(self.graph.expected_density, self.graph.timelike_ratio)
+        # The spread costs a second, uniform-noise DEM of the experiment: read only when a floor asks.
+        spread = self.graph.noise_spread if self.predecoder.threshold_floor_by_noise_spread else float("nan")
+        return self.predecoder.threshold_at(self.graph.expected_density, self.graph.timelike_ratio, spread)
 
     @property
     def edge_thresholds(self) -> float | torch.Tensor:
@@ -521,8 +559,8 @@ def threshold_for_density(pairs: list[tuple[float, float]], density: float, defa
 
 
 def parse_threshold_pairs(text: str) -> list[tuple[float, float]]:
-    """``"KEY:THRESHOLD,..."`` (as export and the tuning script take a rule by density or by time-like
-    ratio) as ``(key, threshold)`` pairs.
+    """``"KEY:THRESHOLD,..."`` (as export and the tuning script take a rule by density, by time-like
+    ratio or a floor by noise spread) as ``(key, threshold)`` pairs.
 
     Examples:
         >>> parse_threshold_pairs("0.055:4,0.0695:3")
@@ -536,7 +574,7 @@ def parse_threshold_pairs(text: str) -> list[tuple[float, float]]:
         try:
             key, threshold = (float(value) for value in fields)
         except ValueError:
-            raise ValueError(f"{item!r} in {text!r}: expected KEY:THRESHOLD (a density or a time-like ratio), "
+            raise ValueError(f"{item!r} in {text!r}: expected KEY:THRESHOLD (a density, a time-like ratio or a noise spread), "
                              "e.g. 0.0695:3") from None
         pairs.append((key, threshold))
     return pairs

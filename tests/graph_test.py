@@ -52,3 +52,33 @@ def test_missing_coordinates_are_rejected():
 def test_wrong_type_is_rejected():
     with pytest.raises(TypeError, match="stim.Circuit"):
         qec.DecodingGraph.from_circuit("not a circuit")
+
+
+@pytest.mark.parametrize("basis", ["x", "z"])
+def test_noise_spread_reads_how_much_the_noise_varies_across_qubits_not_its_strength_or_kind(basis):
+    def spread(noise, rounds=5):
+        return qec.DecodingGraph.from_circuit(qec.generate_circuit(5, rounds, basis=basis, noise=noise)).noise_spread
+
+    layout = qec.generate_circuit(5, 20, basis=basis, noise="uniform:0")
+    by_sigma = {sigma: spread(qec.NoiseModel("uniform", 0.004, qubit_factors=qec.qubit_factors_lognormal(
+        layout, sigma=sigma, seed=1)), rounds=20) for sigma in (0.25, 0.5, 1.0)}
+    assert spread("uniform:0.002") < 0.002 and spread("uniform:0.01") < 0.002
+    assert spread("uniform:0.004", rounds=1) < 0.002 and spread("uniform:0.004", rounds=20) < 0.002
+    assert 0.15 < spread("si1000:0.003") < 0.3  # its own pattern, below per-qubit spreads of sigma 0.5
+    # Log-normal factors of spread sigma read about 0.65 sigma (a per-edge mix of several qubits' factors).
+    for sigma, value in by_sigma.items():
+        assert 0.5 * sigma < value < 0.8 * sigma, (sigma, value)
+
+
+def test_noise_spread_of_a_long_experiment_matches_a_whole_uniform_twin():
+    from qec._graph import _uniform_twin_probabilities
+    layout = qec.generate_circuit(3, 9, basis="z", noise="uniform:0")
+    noise = qec.NoiseModel("si1000", 0.003, qubit_factors=qec.qubit_factors_lognormal(layout, sigma=0.7, seed=2))
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 9, basis="z", noise=noise))
+    np.testing.assert_allclose(_uniform_twin_probabilities(graph),
+                               _uniform_twin_probabilities(graph, short_rounds=9), rtol=1e-12)
+
+
+def test_noise_spread_is_nan_off_stims_layout():
+    dem = stim.DetectorErrorModel("error(0.1) D0 D1\nerror(0.1) D0\ndetector(0, 0, 0) D0\ndetector(2, 0, 0) D1")
+    assert np.isnan(qec.DecodingGraph.from_dem(dem).noise_spread)

@@ -74,8 +74,23 @@ def test_a_learned_dem_tells_the_kind_of_noise_that_picks_the_hard_threshold():
         learned[noise] = graph
     model = qec.PreDecoder.load("default")
     model.threshold_by_timelike_ratio = [(2.2, 4.5)]
+    model.threshold_floor_by_noise_spread = []  # this test is about the kind; the next about the spread
     assert model.bind(learned["si1000:0.003"]).threshold == 4.5  # SI1000 seen through the learned DEM
     assert model.bind(learned["uniform:0.004"]).threshold == model.threshold_at(learned["uniform:0.004"].expected_density)
+
+
+def test_a_learned_dem_tells_how_much_the_noise_varies_across_qubits():
+    reference = qec.generate_circuit(5, 5, basis="x", noise="uniform:0.004")
+    factors = qec.qubit_factors_lognormal(qec.generate_circuit(5, 5, basis="x", noise="uniform:0"), sigma=1.0, seed=0)
+    spreads = {}
+    for name, noise in (("uniform", "uniform:0.004"), ("per-qubit", qec.NoiseModel("uniform", 0.004, qubit_factors=factors))):
+        circuit = qec.generate_circuit(5, 5, basis="x", noise=noise)
+        dets = circuit.compile_detector_sampler(seed=5).sample(100_000)
+        learned = qec.DecodingGraph.from_dem(qec.learn_noise(dets, reference, pool=True).to_dem())
+        spreads[name] = (learned.noise_spread, qec.DecodingGraph.from_circuit(circuit).noise_spread)
+    # The fit's own scatter reads about 0.12 under uniform noise: below the shipped floors' 0.25.
+    assert spreads["uniform"][1] < 0.002 and spreads["uniform"][0] < 0.2
+    assert spreads["per-qubit"][0] == pytest.approx(spreads["per-qubit"][1], abs=0.05)
 
 
 def test_mechanisms_that_never_happen_are_clipped_to_the_floor():

@@ -222,6 +222,35 @@ def test_the_hard_threshold_follows_the_kind_of_noise_before_its_density(tmp_pat
         loaded.threshold_by_timelike_ratio = [(2.2, 3.0, [(0.08, 4.0), (0.05, 5.0)])]
 
 
+def test_a_floor_by_noise_spread_raises_the_threshold_where_qubits_differ(tmp_path, tiny_predecoder):
+    layout = qec.generate_circuit(5, 5, basis="x", noise="uniform:0")
+    factors = qec.qubit_factors_lognormal(layout, sigma=1.0, seed=4)  # a draw that reads as uniform noise by its time-like ratio
+    graphs = {name: qec.DecodingGraph.from_circuit(qec.generate_circuit(5, 5, basis="x", noise=noise))
+              for name, noise in (("uniform", "uniform:0.006"), ("si1000", "si1000:0.004"),
+                                  ("per-qubit", qec.NoiseModel("uniform", 0.006, qubit_factors=factors)))}
+    tiny_predecoder.threshold, tiny_predecoder.threshold_by_density = -0.3, [(0.08, 0.1)]
+    tiny_predecoder.threshold_by_timelike_ratio = [(2.2, 0.4)]
+    tiny_predecoder.threshold_floor_by_noise_spread = [(0.3, 0.2)]
+    assert graphs["per-qubit"].expected_density > 0.08 and graphs["per-qubit"].timelike_ratio < 2.2
+    # Uniform noise keeps its rule; the floor lifts the per-qubit circuit's -0.3 and leaves SI1000's 0.4.
+    expected = {"uniform": -0.3, "si1000": 0.4, "per-qubit": 0.2}
+    assert {name: tiny_predecoder.bind(graph).threshold for name, graph in graphs.items()} == expected
+    graph = graphs["per-qubit"]
+    dets = torch.as_tensor(qec.StimSampler(graph, seed=14).sample(100).dets)
+    bound = tiny_predecoder.bind(graph)
+    residual = bound(dets)[0]
+    logits = bound.edge_logits(dets)
+    np.testing.assert_array_equal(residual.numpy(), bound.apply(bound.decide(logits, dets, threshold=0.2), dets)[0].numpy())
+    assert residual.sum() > bound.apply(bound.decide(logits, dets, threshold=-0.3), dets)[0].sum()
+    tiny_predecoder.save(tmp_path / "m.pt")
+    loaded = qec.PreDecoder.from_checkpoint(tmp_path / "m.pt")
+    assert loaded.threshold_floor_by_noise_spread == [(0.3, 0.2)]
+    assert repr(loaded).endswith("; at least 0.2 from noise spread 0.3>")
+    assert loaded.with_threshold(-1.0).bind(graph).threshold == -1.0  # a fixed threshold overrides the floor too
+    with pytest.raises(ValueError, match="ascending"):
+        loaded.threshold_floor_by_noise_spread = [(0.5, 3.0), (0.3, 4.0)]
+
+
 def test_a_fixed_threshold_replaces_the_threshold_by_noise_for_hard_commits_only(tiny_predecoder):
     graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(5, 5, basis="x", noise="uniform:0.003"))
     tiny_predecoder.threshold, tiny_predecoder.threshold_by_density = 50.0, [(0.08, 40.0)]

@@ -13,6 +13,11 @@ and a rule for another kind of noise (from time-like ratio 2.25: 5, and 6 below 
 
     python training/export.py models/accurate.pt models/accurate.pt --name accurate --minutes 87.3 \
         --machine "2-core CPU (no GPU)" --threshold-by-timelike-ratio 2.25:5,0.068:6
+
+and a floor where the noise varies across qubits (at least 4 from noise spread 0.3):
+
+    python training/export.py models/accurate.pt models/accurate.pt --name accurate --minutes 87.3 \
+        --machine "2-core CPU (no GPU)" --threshold-floor-by-noise-spread 0.3:4
 """
 
 import argparse
@@ -37,6 +42,9 @@ if __name__ == "__main__":
                         help="the hard threshold for circuits whose DEM's time-like ratio is at or above RATIO, "
                              "with its own thresholds below densities (see qec.PreDecoder), instead of the "
                              "rule by density; 'none' removes it")
+    parser.add_argument("--threshold-floor-by-noise-spread", default=None, metavar="SPREAD:FLOOR,...",
+                        help="the least hard threshold for circuits whose DEM's noise spread is at or above "
+                             "SPREAD, whatever rule applies (ascending; see qec.PreDecoder); 'none' removes it")
     parser.add_argument("--decision-settings-from", default=None, metavar="MODEL",
                         help="take every decision setting but the threshold from this model (e.g. 'default'); "
                              "the flags below override it")
@@ -63,6 +71,9 @@ if __name__ == "__main__":
             pairs = ([] if args.threshold_by_timelike_ratio == "none" else
                      parse_threshold_pairs(args.threshold_by_timelike_ratio))
             predecoder.threshold_by_timelike_ratio = [pairs[0] + (pairs[1:],)] if pairs else []
+        if args.threshold_floor_by_noise_spread is not None:
+            predecoder.threshold_floor_by_noise_spread = ([] if args.threshold_floor_by_noise_spread == "none" else
+                                                          parse_threshold_pairs(args.threshold_floor_by_noise_spread))
     except ValueError as e:
         parser.error(str(e))
     if args.decision_settings_from is not None:

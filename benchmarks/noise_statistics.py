@@ -1,10 +1,13 @@
-"""The time-like ratio (`qec.DecodingGraph.timelike_ratio`) of uniform and SI1000 circuits: does it tell
-the kind of noise apart whatever its strength, distance, rounds and basis, and under noise that
-differs from qubit to qubit?
+"""What the thresholds by noise read off a circuit's DEM, tabulated: the time-like ratio
+(`qec.DecodingGraph.timelike_ratio`: does it tell uniform from SI1000 noise whatever the strength,
+distance, rounds and basis, and under noise that differs from qubit to qubit?) or the noise spread
+(`qec.DecodingGraph.noise_spread`: how much the noise varies from place to place).
 
-    python benchmarks/timelike_ratio.py --distances 3,5,9,13,17 --rounds 1,3,d,50
-    python benchmarks/timelike_ratio.py --distances 5,9,13 --rounds d --noise uniform:0.003,si1000:0.003 \
+    python benchmarks/noise_statistics.py --distances 3,5,9,13,17 --rounds 1,3,d,50
+    python benchmarks/noise_statistics.py --distances 5,9,13 --rounds d --noise uniform:0.003,si1000:0.003 \
         --sigma 1.0 --draws 12     # log-normal per-qubit factors: the range over 12 draws, memory X
+    python benchmarks/noise_statistics.py --statistic noise_spread --distances 5,9,13,17 --rounds d \
+        --noise uniform:0.003,si1000:0.003 --sigma 0.5 --draws 12
 """
 
 import argparse
@@ -12,18 +15,21 @@ import argparse
 import qec
 
 
-def ratio(distance: int, rounds: int, basis: str, noise: str, sigma: float, draw: int) -> float:
-    """The time-like ratio of one memory experiment, with per-qubit factors of one draw when ``sigma`` > 0."""
+def statistic(name: str, distance: int, rounds: int, basis: str, noise: str, sigma: float, draw: int) -> float:
+    """The statistic ``name`` of one memory experiment's decoding graph, with per-qubit factors of
+    one draw when ``sigma`` > 0."""
     if sigma > 0:
         base = qec.NoiseModel.parse(noise)
         noiseless = qec.generate_circuit(distance, rounds, basis=basis, noise=f"{base.kind}:0")
         factors = qec.qubit_factors_lognormal(noiseless, sigma=sigma, seed=draw)
         noise = qec.NoiseModel(base.kind, base.p, qubit_factors=factors)
-    return qec.DecodingGraph.from_circuit(qec.generate_circuit(distance, rounds, basis=basis, noise=noise)).timelike_ratio
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(distance, rounds, basis=basis, noise=noise))
+    return getattr(graph, name)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--statistic", choices=("timelike_ratio", "noise_spread"), default="timelike_ratio")
     parser.add_argument("--distances", default="3,5,9,13,17")
     parser.add_argument("--rounds", default="1,3,d,50", help="rounds per experiment; 'd' for the distance")
     parser.add_argument("--noise", default="uniform:0.002,uniform:0.006,uniform:0.01,si1000:0.001,si1000:0.003,si1000:0.006")
@@ -38,9 +44,10 @@ def main():
             cells = []
             for noise in noises:
                 if args.sigma == 0:
-                    x, z = (ratio(d, rounds, b, noise, 0, 0) for b in "xz")
+                    x, z = (statistic(args.statistic, d, rounds, b, noise, 0, 0) for b in "xz")
                 else:
-                    values = [ratio(d, rounds, "x", noise, args.sigma, draw) for draw in range(args.draws)]
+                    values = [statistic(args.statistic, d, rounds, "x", noise, args.sigma, draw)
+                              for draw in range(args.draws)]
                     x, z = min(values), max(values)
                 cells.append(f"{x:.2f} {'/' if args.sigma == 0 else '-'} {z:.2f}")
             print(f"{d:>3} {rounds:>6}  " + "  ".join(f"{c:>14}" for c in cells), flush=True)
