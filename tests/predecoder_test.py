@@ -323,6 +323,22 @@ def test_every_shipped_model_commits_less_under_si1000_than_under_uniform_noise_
         assert model.bind(si1000).threshold >= 5 > model.bind(uniform).threshold, name
 
 
+def test_every_shipped_model_commits_less_where_qubits_differ_and_as_before_where_they_do_not():
+    layout = qec.generate_circuit(9, 9, basis="z", noise="uniform:0")
+    graphs = {sigma: qec.DecodingGraph.from_circuit(qec.generate_circuit(9, 9, basis="z", noise=qec.NoiseModel(
+        "uniform", 0.005, qubit_factors=qec.qubit_factors_lognormal(layout, sigma=sigma, seed=0) if sigma else None)))
+        for sigma in (0, 0.25, 0.5)}
+    assert graphs[0].noise_spread < 0.01 < graphs[0.25].noise_spread < 0.25 < graphs[0.5].noise_spread
+    assert all(graph.timelike_ratio < 2.25 for graph in graphs.values())  # all read as uniform noise
+    floors = {"fast": 6, "default": 5, "accurate": 4}  # BENCHMARKS.md, "Per-qubit noise"
+    for name in qec._predecoder.SHIPPED_MODELS:
+        model = qec.PreDecoder.load(name)
+        uniform_rule = model.threshold_at(graphs[0.5].expected_density)
+        assert uniform_rule < floors[name] == model.bind(graphs[0.5]).threshold, name
+        assert model.bind(graphs[0]).threshold == model.threshold_at(graphs[0].expected_density) < floors[name], name
+        assert model.bind(graphs[0.25]).threshold == model.threshold_at(graphs[0.25].expected_density), name
+
+
 def test_compiled_network_gives_the_same_logits_and_decisions(graph_d5, tiny_predecoder):
     dets = torch.as_tensor(qec.StimSampler(graph_d5, seed=4).sample(64).dets)
     plain = tiny_predecoder.bind(graph_d5)
