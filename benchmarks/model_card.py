@@ -72,7 +72,7 @@ def main():
         rule = ", ".join(f"at least {floor:g} from {spread:g}" for spread, floor in model.threshold_floor_by_noise_spread)
         print(f"- A floor under either rule where the noise varies across qubits (its DEM's noise spread, "
               f"`DecodingGraph.noise_spread`: 0 under uniform noise, about 0.67 σ under per-qubit log-normal "
-              f"factors of spread σ): {rule} (BENCHMARKS.md, 'Per-qubit noise').")
+              f"factors of spread σ): {rule} (BENCHMARKS.md, 'A floor by how much the noise varies').")
     print(f"- Reweighted matching (`pipeline-reweighted`, `Decoder(reweight=True)`): commits above "
           f"{model.threshold_reweighted:g}, then weights move by {model.reweight_scale:g} × logit on edges between "
           f"events; the two-pass correlated variant commits "

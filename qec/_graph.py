@@ -219,10 +219,9 @@ class DecodingGraph:
 
         0 under uniform noise (any strength, d = 3-17, 1-50 rounds); about 0.67 σ under per-qubit
         log-normal factors of spread σ (``qec.qubit_factors_lognormal``; at σ = 1, 0.61-0.72 over
-        factor draws at d = 9-17, 0.52-0.85 at d = 5); SI1000 reads
-        its own 0.12-0.25 with rounds = d or more, 0.29-0.51 with 1-3 rounds
-        (``benchmarks/noise_statistics.py``). A DEM learned from 10^5 shots at d = 5 reads 0.12 under
-        uniform noise (the fit's scatter).
+        factor draws at d = 9-17, 0.52-0.85 at d = 5); SI1000 reads its own 0.12-0.25 with rounds = d
+        or more, 0.29-0.51 with 1-3 rounds (``benchmarks/noise_statistics.py``). A DEM learned from
+        10^5 shots at d = 5 reads 0.12 under uniform noise (the fit's scatter).
 
         Examples:
             >>> import qec

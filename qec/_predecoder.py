@@ -53,7 +53,7 @@ class PreDecoder:
     spread; a circuit whose :attr:`qec.DecodingGraph.noise_spread` is at or above an entry's spread
     commits above the larger of its rule's threshold and the last such entry's floor. A network
     trained on noise that is the same on every qubit over-commits where qubits differ
-    (BENCHMARKS.md, "Per-qubit noise").
+    (BENCHMARKS.md, "Per-qubit noise" and "A floor by how much the noise varies").
     ``threshold_by_class`` (set by :meth:`with_threshold`),
     one threshold per class in :attr:`classes` order, replaces them all at every noise level, for
     experiments with per-class rules (BENCHMARKS.md, "A threshold per edge class": none has yet

@@ -14,10 +14,10 @@ and a rule for another kind of noise (from time-like ratio 2.25: 5, and 6 below 
     python training/export.py models/accurate.pt models/accurate.pt --name accurate --minutes 87.3 \
         --machine "2-core CPU (no GPU)" --threshold-by-timelike-ratio 2.25:5,0.068:6
 
-and a floor where the noise varies across qubits (at least 4 from noise spread 0.3):
+and a floor where the noise varies across qubits (at least 4 from noise spread 0.25):
 
     python training/export.py models/accurate.pt models/accurate.pt --name accurate --minutes 87.3 \
-        --machine "2-core CPU (no GPU)" --threshold-floor-by-noise-spread 0.3:4
+        --machine "2-core CPU (no GPU)" --threshold-floor-by-noise-spread 0.25:4
 """
 
 import argparse
