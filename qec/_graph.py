@@ -16,6 +16,8 @@ import numpy as np
 import scipy.sparse
 import stim
 
+from qec._circuits import generate_circuit
+
 BOUNDARY = -1  # the second endpoint of a boundary edge
 
 
@@ -339,18 +341,14 @@ def _uniform_twin_probabilities(graph: DecodingGraph, short_rounds: int = 4) -> 
     if distance < 3 or distance * distance != 2 * len(first) + 1 or rounds < 1:
         return None
     for basis in ("x", "z"):
-        task = f"surface_code:rotated_memory_{basis}"
-        layout = _grid_layout(stim.Circuit.generated(task, distance=distance,
-                                                    rounds=min(rounds, 2)).detector_error_model())[0]
+        layout = _grid_layout(generate_circuit(distance, min(rounds, 2), basis=basis, noise="uniform:0")
+                              .detector_error_model())[0]
         if np.array_equal(layout[layout[:, 0] == 0], first):
             break
     else:
         return None
     short = min(rounds, short_rounds)
-    twin = DecodingGraph.from_circuit(stim.Circuit.generated(
-        task, distance=distance, rounds=short, after_clifford_depolarization=0.001,
-        before_round_data_depolarization=0.001, before_measure_flip_probability=0.001,
-        after_reset_flip_probability=0.001))
+    twin = DecodingGraph.from_circuit(generate_circuit(distance, short, basis=basis, noise="uniform:0.001"))
     t = graph.edge_anchors[:, 0]
     middle = short // 2
     t_short = np.where(t < middle, t, np.where(t >= rounds - (short - middle), t - rounds + short, middle))
