@@ -17,6 +17,8 @@ import numpy as np
 
 import qec
 
+from _paired_shots import per_qubit_circuit
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -31,13 +33,10 @@ def main():
     parser.add_argument("--thresholds", default="2,3,4,5,6")
     parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None)
     args = parser.parse_args()
-    base = qec.NoiseModel.parse(args.noise)
     model = qec.PreDecoder.load(args.model)
-    noiseless = qec.generate_circuit(args.distance, args.distance, basis=args.basis, noise=f"{base.kind}:0")
     for sigma in map(float, args.sigmas.split(",")):
-        factors = qec.qubit_factors_lognormal(noiseless, sigma=sigma, seed=args.factor_seed)
-        noise = qec.NoiseModel(base.kind, base.p, qubit_factors=factors)
-        circuit = qec.generate_circuit(args.distance, args.distance, basis=args.basis, noise=noise)
+        circuit, factors = per_qubit_circuit(args.distance, args.distance, args.basis, args.noise, sigma=sigma,
+                                             factor_seed=args.factor_seed)
         graph = qec.DecodingGraph.from_circuit(circuit)
         dets, obs = circuit.compile_detector_sampler(seed=args.seed).sample(args.shots, separate_observables=True)
         own = model.bind(graph).threshold

@@ -20,7 +20,7 @@ import torch
 import qec
 from qec._graph import _log_odds, _uniform_twin_probabilities
 
-from _paired_shots import experiment_parser
+from _paired_shots import experiment_parser, per_qubit_circuit
 
 
 def main():
@@ -30,11 +30,8 @@ def main():
     parser.add_argument("--alphas", default="0,0.5,1,1.5", help="negative: raise thresholds of likelier edges")
     parser.add_argument("--thresholds", default="2,3,4,5")
     args = parser.parse_args()
-    base = qec.NoiseModel.parse(args.noise)
-    d = args.distance
-    noiseless = qec.generate_circuit(d, d, basis=args.basis, noise=f"{base.kind}:0")
-    factors = qec.qubit_factors_lognormal(noiseless, sigma=args.sigma, seed=args.factor_seed)
-    circuit = qec.generate_circuit(d, d, basis=args.basis, noise=qec.NoiseModel(base.kind, base.p, qubit_factors=factors))
+    circuit = per_qubit_circuit(args.distance, args.distance, args.basis, args.noise, sigma=args.sigma,
+                                factor_seed=args.factor_seed)[0]
     graph = qec.DecodingGraph.from_circuit(circuit)
     shift = _log_odds(graph.edge_probabilities) - _log_odds(_uniform_twin_probabilities(graph))
     shift = torch.as_tensor(shift - np.median(shift), dtype=torch.float32)
