@@ -62,18 +62,6 @@ def rule_thresholds(bound: qec.BoundPreDecoder, rule: str) -> torch.Tensor:
     return bound.predecoder.with_threshold(by_class).bind(bound.graph).edge_thresholds
 
 
-def per_qubit_circuit(distance: int, rounds: int, basis: str, noise: str, *, sigma: float,
-                      factor_seed: int) -> tuple:
-    """``(circuit, factors)``: the memory experiment under the base ``noise`` with log-normal
-    per-qubit factors of spread ``sigma`` (draw ``factor_seed``; ``qec.qubit_factors_lognormal``),
-    and the factors."""
-    base = qec.NoiseModel.parse(noise)
-    noiseless = qec.generate_circuit(distance, rounds, basis=basis, noise=f"{base.kind}:0")
-    factors = qec.qubit_factors_lognormal(noiseless, sigma=sigma, seed=factor_seed)
-    noise = qec.NoiseModel(base.kind, base.p, qubit_factors=factors)
-    return qec.generate_circuit(distance, rounds, basis=basis, noise=noise), factors
-
-
 def graph_and_shots(args: argparse.Namespace) -> tuple[qec.DecodingGraph, qec.SyndromeBatch]:
     """The experiment's decoding graph and ``--shots`` shots sampled by qec.StimSampler from ``--seed``."""
     graph = qec.DecodingGraph.from_circuit(experiment_circuit(args))

@@ -29,8 +29,8 @@ def main():
     args = parser.parse_args()
     for d in (int(x) for x in args.distances.split(",")):
         nominal_circuit = qec.generate_circuit(d, d, basis="x", noise=f"uniform:{args.p}")
-        factors = qec.qubit_factors_lognormal(nominal_circuit, sigma=args.sigma, seed=args.seed + d)
-        circuit = qec.generate_circuit(d, d, basis="x", noise=qec.NoiseModel("uniform", args.p, qubit_factors=factors))
+        circuit = qec.generate_circuit(d, d, basis="x", noise=qec.NoiseModel("uniform", args.p,
+                                                                             lognormal=(args.sigma, args.seed + d)))
         train = circuit.compile_detector_sampler(seed=args.seed + 1000 + d).sample(args.train_shots)
         t0 = time.perf_counter()
         learned = qec.learn_noise(train, nominal_circuit, pool=args.pool)

@@ -14,16 +14,13 @@ import argparse
 
 import qec
 
-from _paired_shots import per_qubit_circuit
-
 
 def statistic(name: str, distance: int, rounds: int, basis: str, noise: str, sigma: float, draw: int) -> float:
     """The statistic ``name`` of one memory experiment's decoding graph, with per-qubit factors of
     one draw when ``sigma`` > 0."""
     if sigma > 0:
-        circuit = per_qubit_circuit(distance, rounds, basis, noise, sigma=sigma, factor_seed=draw)[0]
-    else:
-        circuit = qec.generate_circuit(distance, rounds, basis=basis, noise=noise)
+        noise = f"{noise}+lognormal:{sigma:g}:{draw}"
+    circuit = qec.generate_circuit(distance, rounds, basis=basis, noise=noise)
     graph = qec.DecodingGraph.from_circuit(circuit)
     return getattr(graph, name)
 

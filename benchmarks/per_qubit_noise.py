@@ -2,7 +2,7 @@
 noise that is the same on every qubit, still beat PyMatching when qubits differ?
 
 Each setting draws log-normal per-qubit factors (median 1, `qec.qubit_factors_lognormal`) on top
-of a base noise model, samples shots, and decodes them with PyMatching, correlated PyMatching,
+of a base noise model (the noise `BASE+lognormal:SIGMA:FACTOR_SEED`), samples shots, and decodes them with PyMatching, correlated PyMatching,
 the hard pipeline at the model's own threshold for that circuit and at fixed thresholds, and the
 reweighted pipeline, all on the same shots. One JSON line per setting.
 
@@ -16,8 +16,6 @@ import json
 import numpy as np
 
 import qec
-
-from _paired_shots import per_qubit_circuit
 
 
 def main():
@@ -35,8 +33,9 @@ def main():
     args = parser.parse_args()
     model = qec.PreDecoder.load(args.model)
     for sigma in map(float, args.sigmas.split(",")):
-        circuit, factors = per_qubit_circuit(args.distance, args.distance, args.basis, args.noise, sigma=sigma,
-                                             factor_seed=args.factor_seed)
+        circuit = qec.generate_circuit(args.distance, args.distance, basis=args.basis,
+                                       noise=f"{args.noise}+lognormal:{sigma:g}:{args.factor_seed}")
+        factors = qec.qubit_factors_lognormal(circuit, sigma=sigma, seed=args.factor_seed)
         graph = qec.DecodingGraph.from_circuit(circuit)
         dets, obs = circuit.compile_detector_sampler(seed=args.seed).sample(args.shots, separate_observables=True)
         own = model.bind(graph).threshold

@@ -20,7 +20,7 @@ import torch
 import qec
 from qec._graph import _log_odds, _uniform_twin_probabilities
 
-from _paired_shots import experiment_parser, per_qubit_circuit
+from _paired_shots import experiment_parser
 
 
 def main():
@@ -30,8 +30,8 @@ def main():
     parser.add_argument("--alphas", default="0,0.5,1,1.5", help="negative: raise thresholds of likelier edges")
     parser.add_argument("--thresholds", default="2,3,4,5")
     args = parser.parse_args()
-    circuit = per_qubit_circuit(args.distance, args.distance, args.basis, args.noise, sigma=args.sigma,
-                                factor_seed=args.factor_seed)[0]
+    circuit = qec.generate_circuit(args.distance, args.distance, basis=args.basis,
+                                   noise=f"{args.noise}+lognormal:{args.sigma:g}:{args.factor_seed}")
     graph = qec.DecodingGraph.from_circuit(circuit)
     shift = _log_odds(graph.edge_probabilities) - _log_odds(_uniform_twin_probabilities(graph))
     shift = torch.as_tensor(shift - np.median(shift), dtype=torch.float32)

@@ -31,17 +31,23 @@ class NoiseModel:
         qubit_factors: optional ``{qubit index: factor}``; every noise channel acting on a qubit
             has its probability multiplied by that qubit's factor (two-qubit channels by the
             geometric mean of both factors). Qubits not listed keep factor 1.
+        lognormal: optional ``(sigma, seed)``: per-qubit factors drawn for each circuit's qubits
+            by :func:`qubit_factors_lognormal` (median 1, spread ``sigma``, draw ``seed``), so
+            one model describes every distance. Text form ``"uniform:0.005+lognormal:1:3"``.
 
     Examples:
         >>> NoiseModel.parse("si1000:0.002")
-        NoiseModel(kind='si1000', p=0.002, qubit_factors=None)
+        NoiseModel(kind='si1000', p=0.002, qubit_factors=None, lognormal=None)
         >>> str(NoiseModel.parse("uniform:0.006"))
         'uniform:0.006'
+        >>> NoiseModel.parse("uniform:0.005+lognormal:0.5:3").lognormal
+        (0.5, 3)
     """
 
     kind: str
     p: float
     qubit_factors: Mapping[int, float] | None = None
+    lognormal: tuple[float, int] | None = None
 
     def __post_init__(self):
         if self.kind not in ("uniform", "si1000"):
@@ -50,25 +56,46 @@ class NoiseModel:
             raise ValueError(f"noise strength p={self.p} is outside the valid range for {self.kind!r}")
         if self.qubit_factors is not None and any(f < 0 for f in self.qubit_factors.values()):
             raise ValueError("qubit_factors must all be >= 0")
+        if self.lognormal is not None:
+            sigma, seed = self.lognormal
+            if not (sigma >= 0 and math.isfinite(sigma)) or not isinstance(seed, int) or seed < 0:
+                raise ValueError(f"lognormal={self.lognormal!r}; expected (sigma >= 0, seed: an integer >= 0)")
+            if self.qubit_factors:
+                raise ValueError("give qubit_factors or lognormal, not both")
 
     @staticmethod
     def parse(text: str) -> "NoiseModel":
-        """Parses ``"uniform:P"`` or ``"si1000:P"``.
+        """Parses ``"uniform:P"`` or ``"si1000:P"``, optionally followed by ``"+lognormal:SIGMA:SEED"``.
 
         Raises:
             ValueError: the text is not of that form.
         """
-        kind, sep, value = text.partition(":")
+        base, plus, extra = text.partition("+")
+        kind, sep, value = base.partition(":")
         try:
             p = float(value)
         except ValueError:
             p = None
         if not sep or p is None:
-            raise ValueError(f"noise {text!r} is not of the form 'uniform:P' or 'si1000:P' (e.g. 'uniform:0.006')")
-        return NoiseModel(kind=kind.strip().lower(), p=p)
+            raise ValueError(f"noise {text!r} is not of the form 'uniform:P' or 'si1000:P' (e.g. 'uniform:0.006'), "
+                             f"optionally with '+lognormal:SIGMA:SEED'")
+        lognormal = None
+        if plus:
+            name, _, rest = extra.partition(":")
+            sigma, _, seed = rest.partition(":")
+            try:
+                lognormal = (float(sigma), int(seed))
+            except ValueError:
+                lognormal = None
+            if name.strip().lower() != "lognormal" or lognormal is None:
+                raise ValueError(f"noise {text!r}: after '+' expected 'lognormal:SIGMA:SEED' (per-qubit factors of "
+                                 f"spread SIGMA, draw SEED; e.g. 'uniform:0.005+lognormal:1:3')")
+        return NoiseModel(kind=kind.strip().lower(), p=p, lognormal=lognormal)
 
     def __str__(self) -> str:
         base = f"{self.kind}:{self.p:g}"
+        if self.lognormal is not None:
+            base += f"+lognormal:{self.lognormal[0]:g}:{self.lognormal[1]}"
         return base + ("+per-qubit" if self.qubit_factors else "")
 
 
@@ -79,7 +106,8 @@ def generate_circuit(distance: int, rounds: int, *, basis: str = "x", noise: Noi
         distance: code distance, >= 3.
         rounds: syndrome-extraction rounds, >= 1.
         basis: ``"x"`` or ``"z"``: the basis of the memory (and of the logical observable).
-        noise: a :class:`NoiseModel` or its text form (``"uniform:0.006"``, ``"si1000:0.002"``).
+        noise: a :class:`NoiseModel` or its text form (``"uniform:0.006"``, ``"si1000:0.002"``,
+            ``"uniform:0.005+lognormal:1:3"``).
 
     Returns:
         The noisy ``stim.Circuit`` with detectors at coordinates ``(x, y, t)`` and one observable.
@@ -105,6 +133,9 @@ def generate_circuit(distance: int, rounds: int, *, basis: str = "x", noise: Noi
         circuit = _add_si1000_noise(stim.Circuit.generated(task, distance=distance, rounds=rounds), noise.p)
     if noise.qubit_factors:
         circuit = scale_noise_per_qubit(circuit, noise.qubit_factors)
+    if noise.lognormal is not None:
+        sigma, seed = noise.lognormal
+        circuit = scale_noise_per_qubit(circuit, qubit_factors_lognormal(circuit, sigma=sigma, seed=seed))
     return circuit
 
 

@@ -44,14 +44,37 @@ def test_per_qubit_noise_changes_detection_rates_where_factored():
     assert str(noisy) != str(base)
 
 
+@pytest.mark.parametrize("distance, basis", [(3, "x"), (7, "z")])
+def test_lognormal_noise_text_draws_the_factors_for_each_circuits_qubits(distance, basis):
+    noise = qec.NoiseModel.parse("si1000:0.002+lognormal:0.7:5")
+    assert noise == qec.NoiseModel("si1000", 0.002, lognormal=(0.7, 5)) and str(noise) == "si1000:0.002+lognormal:0.7:5"
+    layout = qec.generate_circuit(distance, 2, basis=basis, noise="si1000:0")
+    factors = qec.qubit_factors_lognormal(layout, sigma=0.7, seed=5)
+    assert len(factors) == 2 * distance ** 2 - 1 and len(set(factors.values())) == len(factors)
+    explicit = qec.generate_circuit(distance, 2, basis=basis, noise=qec.NoiseModel("si1000", 0.002, qubit_factors=factors))
+    assert str(qec.generate_circuit(distance, 2, basis=basis, noise=noise)) == str(explicit)
+    other_draw = qec.generate_circuit(distance, 2, basis=basis, noise="si1000:0.002+lognormal:0.7:6")
+    assert str(other_draw) != str(explicit)
+    assert str(qec.generate_circuit(distance, 2, basis=basis, noise="si1000:0.002+lognormal:0:5")) == str(
+        qec.generate_circuit(distance, 2, basis=basis, noise="si1000:0.002"))
+
+
 @pytest.mark.parametrize("bad, match", [
     (dict(distance=2, rounds=3), "distance=2"),
     (dict(distance=3, rounds=0), "rounds=0"),
     (dict(distance=3, rounds=3, basis="y"), "basis='y'"),
     (dict(distance=3, rounds=3, noise="depolarizing:0.1"), "noise kind"),
     (dict(distance=3, rounds=3, noise="uniform"), "not of the form"),
+    (dict(distance=3, rounds=3, noise="uniform:0.01+lognormal:1"), "lognormal:SIGMA:SEED"),
+    (dict(distance=3, rounds=3, noise="uniform:0.01+gaussian:1:2"), "lognormal:SIGMA:SEED"),
+    (dict(distance=3, rounds=3, noise="uniform:0.01+lognormal:-1:2"), "sigma >= 0"),
 ])
 def test_bad_experiments_are_rejected(bad, match):
     distance, rounds = bad.pop("distance"), bad.pop("rounds")
     with pytest.raises(ValueError, match=match):
         qec.generate_circuit(distance, rounds, **bad)
+
+
+def test_explicit_factors_and_a_lognormal_draw_are_not_combined():
+    with pytest.raises(ValueError, match="not both"):
+        qec.NoiseModel("uniform", 0.01, qubit_factors={0: 2.0}, lognormal=(1.0, 2))

@@ -46,6 +46,18 @@ def test_ler_is_reproducible_with_a_seed():
     assert a["errors"] == b["errors"] and a["density_in"] == b["density_in"]
 
 
+def test_ler_samples_per_qubit_noise_given_as_text():
+    import qec
+    base = ["ler", "--distance", "5", "--rounds", "5", "--shots", "4000", "--seed", "3", "--decoders", "pymatching",
+            "--json", "--no-progress", "--noise"]
+    uniform = json.loads(run(base + ["uniform:0.004"]))
+    per_qubit = json.loads(run(base + ["uniform:0.004+lognormal:1:3"]))
+    assert per_qubit["noise"] == "uniform:0.004+lognormal:1:3"
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(5, 5, basis="x", noise="uniform:0.004+lognormal:1:3"))
+    assert per_qubit["density_in"] == pytest.approx(graph.expected_density, rel=0.03)
+    assert graph.expected_density > 1.2 * uniform["density_in"]  # the factors' mean is e^(1/2)
+
+
 def test_ler_skip_shots_extends_a_run_by_the_next_shots():
     base = ["ler", "--distance", "3", "--rounds", "3", "--noise", "uniform:0.02", "--seed", "4",
             "--decoders", "pymatching", "--json", "--no-progress"]

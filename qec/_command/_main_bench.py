@@ -22,7 +22,7 @@ def main(*, command_line_args: list[str]) -> int:
     parser.add_argument("--distance", type=int, required=True)
     parser.add_argument("--rounds", type=int, required=True)
     parser.add_argument("--basis", choices=("x", "z"), default="x")
-    parser.add_argument("--noise", default="uniform:0.006")
+    parser.add_argument("--noise", default="uniform:0.006", help="as in qec ler")
     parser.add_argument("--shots", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default="default", help="a checkpoint path, or a shipped model: default, fast, accurate")

@@ -53,7 +53,7 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, *, defaults: dict 
     parser.add_argument("--distance", type=int, required="distance" not in d, default=d.get("distance"))
     parser.add_argument("--rounds", type=int, required="rounds" not in d, default=d.get("rounds"))
     parser.add_argument("--basis", choices=("x", "z"), default=d.get("basis", "x"))
-    parser.add_argument("--noise", default=d.get("noise", "uniform:0.006"), help="uniform:P or si1000:P")
+    parser.add_argument("--noise", default=d.get("noise", "uniform:0.006"), help="uniform:P or si1000:P, optionally +lognormal:SIGMA:SEED (per-qubit factors of spread SIGMA, draw SEED)")
     parser.add_argument("--shots", type=int, required="shots" not in d, default=d.get("shots"))
     parser.add_argument("--seed", type=int, default=d.get("seed", 0))
     parser.add_argument("--skip-shots", type=int, default=0,
