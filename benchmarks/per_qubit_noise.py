@@ -2,9 +2,10 @@
 noise that is the same on every qubit, still beat PyMatching when qubits differ?
 
 Each setting draws log-normal per-qubit factors (median 1, `qec.qubit_factors_lognormal`) on top
-of a base noise model (the noise `BASE+lognormal:SIGMA:FACTOR_SEED`), samples shots, and decodes them with PyMatching, correlated PyMatching,
-the hard pipeline at the model's own threshold for that circuit and at fixed thresholds, and the
-reweighted pipeline, all on the same shots. One JSON line per setting.
+of a base noise model (the noise `BASE+lognormal:SIGMA:FACTOR_SEED`), samples shots, and decodes
+them with PyMatching, correlated PyMatching, the hard pipeline at the model's own threshold for
+that circuit and at fixed thresholds, and the reweighted pipeline, all on the same shots. One JSON
+line per setting.
 
     python benchmarks/per_qubit_noise.py accurate --distance 9 --basis x --noise uniform:0.003 \
         --sigmas 0.5,1.0 --shots 30000 --thresholds 2,3,4,5,6 --precision bfloat16

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import qec
 from qec._command._main import main
 
 KEYS = {"decoder", "distance", "rounds", "basis", "noise", "shots", "errors", "ler_shot", "ler_round", "seconds",
@@ -47,7 +48,6 @@ def test_ler_is_reproducible_with_a_seed():
 
 
 def test_ler_samples_per_qubit_noise_given_as_text():
-    import qec
     base = ["ler", "--distance", "5", "--rounds", "5", "--shots", "4000", "--seed", "3", "--decoders", "pymatching",
             "--json", "--no-progress", "--noise"]
     uniform = json.loads(run(base + ["uniform:0.004"]))
@@ -123,7 +123,6 @@ def test_ler_explains_bad_arguments(args, match):
 
 def test_learn_noise_explains_a_mismatched_reference(tmp_path):
     import numpy as np
-    import qec
     circuit = qec.generate_circuit(3, 3, noise="uniform:0.01")
     (tmp_path / "c.stim").write_text(str(circuit))
     np.save(tmp_path / "e.npy", np.zeros((10, 7), dtype=bool))
@@ -179,7 +178,6 @@ def test_merged_parts_equal_the_whole_run():
 
 
 def test_ler_notes_when_the_hard_threshold_meets_noise_the_model_was_not_trained_on(capsys, tmp_path):
-    import qec
     model = qec.PreDecoder.load("default")
     model.threshold_by_timelike_ratio = []
     model.save(tmp_path / "no_kind_rule.pt")
