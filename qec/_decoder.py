@@ -11,6 +11,7 @@ import numpy as np
 import stim
 import torch
 
+from qec._device import resolve_device
 from qec._graph import DecodingGraph
 from qec._matching import Matcher
 from qec._predecoder import REWEIGHTED_VARIANTS, PreDecoder
@@ -30,7 +31,8 @@ class Decoder:
         model: ``"default"`` (the shipped model), a checkpoint path, a :class:`PreDecoder`, or None
             (PyMatching alone). Defaults to ``"default"``.
         correlated: correlated matching on the residual. Defaults to False.
-        device: where the network runs. Defaults to None (CUDA when available, else CPU).
+        device: where the network runs. Defaults to None (CUDA when available, else CPU); a CUDA
+            device this PyTorch does not have raises ValueError.
         batch_size: shots per network batch. Defaults to 512.
         matching_dem: build the matcher from this DEM (e.g. a learned one) instead of the graph's.
             Defaults to None.
@@ -87,7 +89,7 @@ class Decoder:
         self.matching_workers = matching_workers
         self.graph = graph
         self.correlated = bool(correlated)
-        self.device = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.device = resolve_device(device)
         self.batch_size = batch_size
         if matching_dem is not None and matching_dem.num_detectors != graph.num_detectors:
             raise ValueError(f"matching_dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
@@ -322,14 +324,14 @@ class Decoder:
         tensor = tensor.cpu()
         if bit_packed:
             if tensor.dtype != torch.uint8 or tensor.shape[1] != packed_width:
-                raise ValueError(f"bit-packed dets has dtype={tensor.dtype}, shape={tuple(tensor.shape)}; {expected}")
+                raise ValueError(f"bit-packed dets has dtype={_dtype_name(tensor.dtype)}, shape={tuple(tensor.shape)}; {expected}")
             unpacked = np.unpackbits(tensor.numpy(), axis=1, count=n, bitorder="little")
             return torch.from_numpy(unpacked.astype(bool))
         if tensor.dtype not in (torch.bool, torch.uint8):
-            raise ValueError(f"dets has dtype={tensor.dtype}, shape={tuple(tensor.shape)}; {expected}")
+            raise ValueError(f"dets has dtype={_dtype_name(tensor.dtype)}, shape={tuple(tensor.shape)}; {expected}")
         if tensor.shape[1] != n:
             hint = " (it looks bit-packed: pass bit_packed_shots=True)" if tensor.shape[1] == packed_width else ""
-            raise ValueError(f"dets has dtype={tensor.dtype}, shape={tuple(tensor.shape)}; {expected}{hint}")
+            raise ValueError(f"dets has dtype={_dtype_name(tensor.dtype)}, shape={tuple(tensor.shape)}; {expected}{hint}")
         if tensor.dtype == torch.uint8:
             if tensor.numel() and int(tensor.max()) > 1:
                 raise ValueError("dets is uint8 with values above 1; unpacked events must be 0 or 1 "
@@ -344,6 +346,11 @@ class Decoder:
                     + ("correlated" if self.correlated else "uncorrelated"))
         return (f"<qec.Decoder: {self.num_detectors} detectors, grid {T}x{H}x{W}, model {model}, "
                 f"{matching} matching, device {self.device}>")
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    """``torch.bool`` → ``"bool"``: error messages name the dtype as numpy and torch users both write it."""
+    return str(dtype).removeprefix("torch.")
 
 
 def _to_tensor(dets) -> torch.Tensor:

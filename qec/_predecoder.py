@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from qec._blocks import blockwise
+from qec._device import resolve_device
 from qec._graph import BOUNDARY, DecodingGraph
 from qec._network import NetworkConfig, PreDecoderNet
 
@@ -322,10 +323,10 @@ class PreDecoder:
                 stay float32). Defaults to None: bfloat16 on CUDA, float32 on a CPU.
 
         Raises:
-            ValueError: the graph has an edge class the model was not trained on, or an unknown
-                precision.
+            ValueError: the graph has an edge class the model was not trained on, an unknown
+                precision, or a device this PyTorch does not have.
         """
-        return BoundPreDecoder(self, graph, torch.device(device), block=block, compile=compile, precision=precision)
+        return BoundPreDecoder(self, graph, resolve_device(device), block=block, compile=compile, precision=precision)
 
     def __repr__(self) -> str:
         cfg = self.net.config

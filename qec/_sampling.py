@@ -8,6 +8,7 @@ import numpy as np
 import stim
 import torch
 
+from qec._device import resolve_device
 from qec._graph import DecodingGraph
 
 
@@ -69,7 +70,7 @@ class TorchSampler:
 
     def __init__(self, graph: DecodingGraph, *, device: str | torch.device = "cpu", seed: int | None = None):
         self.graph = graph
-        self.device = torch.device(device)
+        self.device = resolve_device(device)
         probs = [inst.args_copy()[0] for inst in graph.dem if inst.type == "error"]
         self._probs = torch.tensor(probs, dtype=torch.float32, device=self.device)
         # Each error fires a set of edges; detectors and observables follow from the edges.

@@ -238,6 +238,9 @@ class StreamDecoder:
         if events.shape != (self.num_shots, n) or events.dtype not in (np.bool_, np.uint8):
             raise ValueError(f"layer {t}: events have dtype={events.dtype}, shape={events.shape}; "
                              f"expected bool ({self.num_shots}, {n})")
+        if not bit_packed and events.dtype == np.uint8 and events.size and int(events.max()) > 1:
+            raise ValueError(f"layer {t}: events are uint8 with values above 1; unpacked events must be 0 or 1 "
+                             f"(pass bit_packed=True for bit-packed data)")
         events = events.astype(bool)
         self._received += 1
         self._raw[t] = events

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 import qec
 from qec._circuits import generate_circuit
+from qec._device import resolve_device
 from qec._graph import DecodingGraph
 from qec._labels import equivalence_labels, teacher_labels
 from qec._matching import Matcher
@@ -338,7 +339,7 @@ def train(cfg: TrainConfig) -> PreDecoder:
     Each validation appends to ``predecoder.metadata["history"]``: step, loss, PyMatching's errors
     and the pipeline's errors and residual density at each threshold, on the same fixed shots.
     """
-    device = torch.device(cfg.device if cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = resolve_device(cfg.device)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     # Data parallel under torchrun: one process per device, each on its own shots, gradients averaged.

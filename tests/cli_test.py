@@ -3,6 +3,7 @@ import io
 import json
 
 import pytest
+import torch
 
 import qec
 from qec._command._main import main
@@ -119,6 +120,15 @@ def test_ler_explains_bad_arguments(args, match):
     base = ["ler", "--distance", "3", "--rounds", "3", "--shots", "10", "--decoders", "pipeline", "--no-progress"]
     with pytest.raises(SystemExit, match=match):
         main(command_line_args=base + args)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+@pytest.mark.parametrize("command", [["bench", "--repeats", "1"], ["ler", "--no-progress"], ["train", "--steps=1"]])
+def test_a_cuda_device_that_is_not_there_is_explained(command, tmp_path):
+    args = ([f"--out_dir={tmp_path}", "--device=cuda", "--progress=false"] if command[0] == "train" else
+            ["--distance", "3", "--rounds", "3", "--shots", "10", "--device", "cuda"])
+    with pytest.raises(SystemExit, match=f"qec {command[0]}: device='cuda', but this PyTorch sees no CUDA device"):
+        main(command_line_args=command + args)
 
 
 def test_learn_noise_explains_a_mismatched_reference(tmp_path):

@@ -61,7 +61,7 @@ def test_default_model_does_not_lose_to_matching_on_easy_shots(experiment):
 
 
 @pytest.mark.parametrize("bad, match", [
-    (np.zeros((4, 7), dtype=bool), "expected bool \\(num_shots, 120\\)"),
+    (np.zeros((4, 7), dtype=bool), "dtype=bool, shape=\\(4, 7\\); expected bool \\(num_shots, 120\\)"),
     (np.zeros((4, 120), dtype=np.float32), "dtype=float32"),
     (np.zeros(120, dtype=bool), "shape"),
     (np.full((4, 120), 2, dtype=np.uint8), "values above 1"),
@@ -72,6 +72,15 @@ def test_bad_inputs_are_rejected(experiment, bad, match):
     decoder = qec.Decoder.from_circuit(circuit, model=None)
     with pytest.raises(ValueError, match=match):
         decoder.decode_batch(bad)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_cuda_device_that_is_not_there_is_refused_up_front(experiment):
+    circuit, _, _ = experiment
+    with pytest.raises(ValueError, match="device='cuda', but this PyTorch sees no CUDA device"):
+        qec.Decoder.from_circuit(circuit, device="cuda")
+    with pytest.raises(ValueError, match="device='gpu' is not a PyTorch device"):
+        qec.Decoder.from_circuit(circuit, device="gpu")
 
 
 def test_bad_bit_packed_input_is_rejected(experiment):

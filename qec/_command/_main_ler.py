@@ -101,11 +101,11 @@ def run(args) -> list[dict]:
     decoders = [name.strip() for name in args.decoders.split(",") if name.strip()]
     unknown = [name for name in decoders if name not in DECODERS]
     if unknown or not decoders:
-        raise SystemExit(f"unknown decoder(s) {unknown}; available: {', '.join(DECODERS)}")
+        raise SystemExit(f"qec ler: unknown decoder(s) {unknown}; available: {', '.join(DECODERS)}")
     if args.shots < 1:
-        raise SystemExit(f"--shots={args.shots}; expected >= 1")
+        raise SystemExit(f"qec ler: --shots={args.shots}; expected >= 1")
     if args.skip_shots < 0 or args.skip_shots % CHUNK:
-        raise SystemExit(f"--skip-shots={args.skip_shots}; expected a non-negative multiple of {CHUNK}")
+        raise SystemExit(f"qec ler: --skip-shots={args.skip_shots}; expected a non-negative multiple of {CHUNK}")
     try:
         noise = NoiseModel.parse(args.noise)
         circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=noise)
@@ -117,7 +117,7 @@ def run(args) -> list[dict]:
         from qec._command._main_learn_noise import load_reference
         matching_dem = load_reference(args.decoder_dem)
         if matching_dem.num_detectors != graph.num_detectors:
-            raise SystemExit(f"--decoder-dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
+            raise SystemExit(f"qec ler: --decoder-dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
     matcher = Matcher(matching_dem)
     needs_model = any(name.startswith("pipeline") for name in decoders)
     plain = Decoder(graph, model=None, matching_dem=matching_dem) if "pymatching-stream" in decoders else None

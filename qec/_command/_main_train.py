@@ -12,5 +12,8 @@ def main(*, command_line_args: list[str]) -> int:
         cfg = TrainConfig.from_args(command_line_args)
     except (ValueError, OSError) as e:
         raise SystemExit(f"qec train: {e}\n(--help lists every key)")
-    print(train(cfg))
+    try:
+        print(train(cfg))
+    except ValueError as e:  # a value the run cannot use: a device not there, a bad noise text, a missing checkpoint
+        raise SystemExit(f"qec train: {e}")
     return 0
