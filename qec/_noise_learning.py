@@ -18,11 +18,13 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import warnings
 
 import numpy as np
 import stim
 
 _MAX_SET = 6  # mechanisms flipping more detectors than this are kept at their reference probability
+CLIPPED_WARNING_FRACTION = 0.2  # warn when more of the estimates than this were clipped: too few shots
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,6 +238,10 @@ def _solve(stats: EventStatistics, *, p_min: float | None = None, pool: bool = F
     # Finite shots can push an estimate below zero (a rare mechanism) or to 0.5: clip into [p_min, 0.4999].
     probs = np.clip(raw, p_min, 0.4999)
     clipped = int(np.sum(probs != raw))
+    if clipped > CLIPPED_WARNING_FRACTION * len(raw):
+        warnings.warn(f"{clipped} of {len(raw)} learned probabilities ({clipped / len(raw):.0%}) fell outside "
+                      f"[{p_min:.2g}, 0.5) and were clipped: {n_total:,.0f} shots are too few for this DEM's "
+                      f"mechanisms; learn from more shots", stacklevel=3)
     sizes = np.array([len(m.detectors) for m in stats.mechanisms])
     if pool:
         probs, errors = _pool_equivalent(stats, probs, errors)
@@ -336,7 +342,7 @@ def learn_noise(dets: np.ndarray, reference, *, bit_packed: bool = False, pool: 
     chunk_size = max(1, min(chunk_size, -(-len(dets) // stats.blocks)))
     for start in range(0, len(dets), chunk_size):
         stats.update(dets[start:start + chunk_size])
-    return stats.learn(pool=pool)
+    return _solve(stats, pool=pool)
 
 
 def _check_events(dets, num_detectors: int, *, bit_packed: bool) -> np.ndarray:

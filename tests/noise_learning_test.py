@@ -1,4 +1,5 @@
 import json
+import warnings
 
 import numpy as np
 import pymatching
@@ -101,8 +102,22 @@ def test_mechanisms_that_never_happen_are_clipped_to_the_floor():
     assert learned.probabilities[-1] < 3 * learned.standard_errors[-1] + 1e-5
     assert learned.probabilities.min() >= 0.1 / 50_000
     # Detectors that never fire leave everything at the floor, not NaN.
-    silent = qec.learn_noise(np.zeros((1000, 4), dtype=bool), SMALL_DEM)
+    with pytest.warns(UserWarning, match="6 of 6 learned probabilities"):
+        silent = qec.learn_noise(np.zeros((1000, 4), dtype=bool), SMALL_DEM)
     assert np.all(np.isfinite(silent.probabilities)) and silent.clipped == 6
+
+
+def test_too_few_shots_for_the_dem_are_warned_about():
+    circuit = qec.generate_circuit(3, 3, basis="x", noise="uniform:0.01")
+    dets = circuit.compile_detector_sampler(seed=7).sample(20_000)
+    with pytest.warns(UserWarning, match="200 shots are too few") as record:
+        few = qec.learn_noise(dets[:200], circuit)
+    assert few.clipped > 0.2 * len(few.probabilities)
+    assert record[0].filename == __file__  # the warning points at the caller's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        enough = qec.learn_noise(dets, circuit)
+    assert enough.clipped < 0.05 * len(enough.probabilities)
 
 
 def test_chunked_streaming_equals_one_pass_and_torch_counts_equal_numpy():
