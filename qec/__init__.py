@@ -15,11 +15,12 @@ from qec._decoder import Decoder
 from qec._graph import DecodingGraph
 from qec._matching import Matcher
 from qec._network import NetworkConfig, PreDecoderNet
-from qec._noise_learning import EventStatistics, LearnedNoise, learn_noise, read_events
+from qec._noise_learning import EventStatistics, LearnedNoise, learn_noise
 from qec._predecoder import BoundPreDecoder, PreDecoder
 from qec._residual_matching import MatchingPool, ResidualMatching
 from qec._reweighting import PosteriorMatcher
 from qec._shortcut_matching import ShortcutMatcher
+from qec._shot_files import read_events, read_observables, write_observables
 from qec._sampling import StimSampler, SyndromeBatch, TorchSampler
 from qec._sinter import CompiledSinterDecoder, SinterDecoder, sinter_decoders
 from qec._stats import DecodeStats, binomial_interval, ler_per_round, paired_sign_test
@@ -32,5 +33,5 @@ __all__ = [
     "ResidualMatching", "ShortcutMatcher", "SinterDecoder",
     "StimSampler", "StreamDecoder", "SyndromeBatch", "TorchSampler", "TrainConfig", "binomial_interval", "blockwise",
     "evaluate", "generate_circuit", "learn_noise", "ler_per_round", "paired_sign_test", "qubit_factors_lognormal", "read_events",
-    "scale_noise_per_qubit", "sinter_decoders", "train",
+    "read_observables", "scale_noise_per_qubit", "sinter_decoders", "train", "write_observables",
 ]

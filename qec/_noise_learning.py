@@ -23,6 +23,8 @@ import warnings
 import numpy as np
 import stim
 
+from qec._shot_files import check_events
+
 _MAX_SET = 6  # mechanisms flipping more detectors than this are kept at their reference probability
 CLIPPED_WARNING_FRACTION = 0.2  # warn when more of the estimates than this were clipped: too few shots
 
@@ -132,7 +134,7 @@ class EventStatistics:
         Raises:
             ValueError: wrong shape or dtype, or an empty chunk.
         """
-        dets = _check_events(dets, self.num_detectors, bit_packed=bit_packed)
+        dets = check_events(dets, self.num_detectors, bit_packed=bit_packed)
         if self.forgetting < 1:
             self._odd *= self.forgetting
             self._shots *= self.forgetting
@@ -338,60 +340,8 @@ def learn_noise(dets: np.ndarray, reference, *, bit_packed: bool = False, pool: 
         24
     """
     stats = EventStatistics(reference)
-    dets = _check_events(dets, stats.num_detectors, bit_packed=bit_packed)
+    dets = check_events(dets, stats.num_detectors, bit_packed=bit_packed)
     chunk_size = max(1, min(chunk_size, -(-len(dets) // stats.blocks)))
     for start in range(0, len(dets), chunk_size):
         stats.update(dets[start:start + chunk_size])
     return _solve(stats, pool=pool)
-
-
-def _check_events(dets, num_detectors: int, *, bit_packed: bool) -> np.ndarray:
-    dets = np.asarray(dets)
-    packed_width = -(-num_detectors // 8)
-    expected = (f"expected bool (num_shots, {num_detectors}) or, bit-packed, uint8 (num_shots, {packed_width}) "
-                "= ceil(num_detectors / 8)")
-    if dets.ndim != 2:
-        raise ValueError(f"detection events have shape={dets.shape}; {expected}")
-    if len(dets) == 0:
-        raise ValueError("no shots: the detection events are empty")
-    if bit_packed:
-        if dets.dtype != np.uint8 or dets.shape[1] != packed_width:
-            raise ValueError(f"bit-packed events have dtype={dets.dtype}, shape={dets.shape}; {expected}")
-        return np.unpackbits(dets, axis=1, count=num_detectors, bitorder="little").astype(bool)
-    if dets.shape[1] != num_detectors:
-        raise ValueError(f"detection events have dtype={dets.dtype}, shape={dets.shape}; {expected} "
-                         "(does the reference match the experiment?)")
-    if dets.dtype not in (np.bool_, np.uint8):
-        raise ValueError(f"detection events have dtype={dets.dtype}; {expected}")
-    if dets.dtype == np.uint8:
-        if dets.max(initial=0) > 1:
-            raise ValueError("detection events are uint8 with values above 1; pass bit_packed=True for packed data")
-        dets = dets.astype(bool)
-    return dets
-
-
-def read_events(path: str | os.PathLike, *, num_detectors: int, format: str | None = None) -> np.ndarray:
-    """Reads detection events from ``.npy`` (bool/uint8, shots × detectors), Stim ``b8`` or ``01`` files.
-
-    Args:
-        path: the file.
-        num_detectors: detectors per shot (for ``b8`` and ``01``; checked for ``npy``).
-        format: ``"npy"``, ``"b8"`` or ``"01"``. Defaults to None (from the file's extension).
-
-    Returns:
-        ``bool, shape=(num_shots, num_detectors)``.
-    """
-    path = os.fspath(path)
-    if format is None:
-        format = os.path.splitext(path)[1].lstrip(".").lower()
-    if format not in ("npy", "b8", "01"):
-        raise ValueError(f"events format {format!r} is unknown; expected npy, b8 or 01 (pass --format)")
-    if not os.path.exists(path):
-        raise ValueError(f"events file {path} does not exist")
-    if format == "npy":
-        dets = np.load(path)
-        return _check_events(dets, num_detectors, bit_packed=False)
-    dets = stim.read_shot_data_file(path=path, format=format, num_detectors=num_detectors)
-    if dets.size == 0:
-        raise ValueError(f"events file {path} holds no shots")
-    return dets.astype(bool)

@@ -77,7 +77,7 @@ def test_unknown_decoder_lists_the_available_ones():
 
 
 def test_unknown_command_lists_the_available_ones():
-    with pytest.raises(SystemExit, match="available: demo, ler, train, learn-noise, bench"):
+    with pytest.raises(SystemExit, match="available: demo, ler, decode, train, learn-noise, bench"):
         main(command_line_args=["frobnicate"])
 
 
@@ -203,3 +203,52 @@ def test_ler_notes_when_the_hard_threshold_meets_noise_the_model_was_not_trained
     assert "note:" not in capsys.readouterr().err
     run(base[:-1] + [str(tmp_path / "kind_rule.pt"), "--noise", "si1000:0.003"])  # a threshold tuned for this kind
     assert "note:" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("events_format, obs_format, out_format", [("b8", "01", "01"), ("01", "npy", "b8"),
+                                                                  ("npy", "b8", "npy")])
+def test_decode_writes_what_the_decoder_predicts_and_counts_errors_against_pymatching(
+        tmp_path, events_format, obs_format, out_format):
+    import numpy as np
+    import stim
+    circuit = qec.generate_circuit(5, 5, basis="z", noise="uniform:0.008")
+    dets, obs = circuit.compile_detector_sampler(seed=11).sample(2000, separate_observables=True)
+    (tmp_path / "c.stim").write_text(str(circuit))
+    for name, data, kind in (("dets", dets, "num_detectors"), ("obs", obs, "num_observables")):
+        fmt = events_format if name == "dets" else obs_format
+        if fmt == "npy":
+            np.save(tmp_path / f"{name}.npy", data)
+        else:
+            stim.write_shot_data_file(data=data, path=str(tmp_path / f"{name}.{fmt}"), format=fmt, **{kind: data.shape[1]})
+    out = tmp_path / f"pred.{out_format}"
+    rows = [json.loads(line) for line in run(
+        ["decode", "--circuit", str(tmp_path / "c.stim"), "--events", str(tmp_path / f"dets.{events_format}"),
+         "--obs", str(tmp_path / f"obs.{obs_format}"), "--out", str(out), "--json", "--no-progress"]).splitlines()]
+    expected = qec.Decoder.from_circuit(circuit, device="cpu").decode_batch(dets)
+    np.testing.assert_array_equal(qec.read_observables(out, num_observables=1), expected)
+    pipeline, alone = rows
+    assert (pipeline["decoder"], alone["decoder"], pipeline["shots"], pipeline["rounds"]) == ("pipeline", "pymatching", 2000, 5)
+    assert pipeline["errors"] == int(np.any(expected != obs, axis=1).sum()) > 0
+    matched = qec.Matcher(circuit.detector_error_model(decompose_errors=True)).decode_batch(dets)
+    assert alone["errors"] == int(np.any(matched != obs, axis=1).sum())
+    assert pipeline["only_this_fails"] - pipeline["only_reference_fails"] == pipeline["errors"] - alone["errors"]
+    assert pipeline["density_residual"] < pipeline["density_in"] == pytest.approx(dets.mean())
+
+
+def test_decode_explains_bad_files(tmp_path):
+    import numpy as np
+    circuit = qec.generate_circuit(3, 3, basis="x", noise="uniform:0.01")
+    (tmp_path / "c.stim").write_text(str(circuit))
+    np.save(tmp_path / "dets.npy", np.zeros((10, circuit.num_detectors), dtype=bool))
+    np.save(tmp_path / "obs.npy", np.zeros((9, 1), dtype=bool))
+    base = ["decode", "--circuit", str(tmp_path / "c.stim"), "--events", str(tmp_path / "dets.npy"), "--no-progress"]
+    for extra, match in ((["--obs", str(tmp_path / "obs.npy")], "holds 9 shots; .* holds 10"),
+                         (["--out", str(tmp_path / "pred.csv")], "format 'csv' is unknown"),
+                         ([], "nothing to do"),
+                         (["--out", str(tmp_path / "p.01"), "--decoder", "pymatching", "--threshold", "2"],
+                          "does not apply to pymatching")):
+        with pytest.raises(SystemExit, match=match):
+            main(command_line_args=base + extra)
+    np.save(tmp_path / "dets.npy", np.zeros((10, 5), dtype=bool))
+    with pytest.raises(SystemExit, match="expected bool \\(num_shots, 24\\)"):
+        main(command_line_args=base + ["--out", str(tmp_path / "pred.01")])

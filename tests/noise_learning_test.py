@@ -144,9 +144,9 @@ def test_forgetting_follows_drifting_noise():
     assert stats.learn().probabilities[0] == pytest.approx(0.05, abs=0.005)
 
 
-@pytest.mark.parametrize("fmt", ["npy", "b8", "01"])
+@pytest.mark.parametrize("fmt", ["npy", "b8", "01", "r8", "ptb64", "hits", "dets"])
 def test_file_formats_round_trip(tmp_path, fmt):
-    dets = SMALL_DEM.compile_sampler(seed=7).sample(100)[0]
+    dets = SMALL_DEM.compile_sampler(seed=7).sample(128)[0]  # ptb64 holds shots in groups of 64
     path = tmp_path / f"events.{fmt}"
     if fmt == "npy":
         np.save(path, dets)

@@ -7,6 +7,7 @@ import sys
 SUBCOMMANDS = {
     "demo": ("qec._command._main_demo", "decode a simulated experiment: PyMatching alone vs the pipeline"),
     "ler": ("qec._command._main_ler", "logical error rates of several decoders on the same shots"),
+    "decode": ("qec._command._main_decode", "decode detection events from a file; write the predictions"),
     "train": ("qec._command._main_train", "train a pre-decoder (resumable)"),
     "learn-noise": ("qec._command._main_learn_noise", "learn a detector error model from detection events"),
     "bench": ("qec._command._main_bench", "time PyMatching, the pre-decoder and the pipeline on the same shots"),
@@ -21,6 +22,7 @@ examples:
   qec demo
   qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 \\
       --decoders pymatching,pipeline --json
+  qec decode --circuit circuit.stim --events dets.b8 --obs obs.b8 --out predictions.01
   qec train --steps=2000 --out_dir=runs/mine
 """
 
@@ -32,7 +34,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         >>> main(command_line_args=["frobnicate"])
         Traceback (most recent call last):
         ...
-        SystemExit: unknown command 'frobnicate'; available: demo, ler, train, learn-noise, bench
+        SystemExit: unknown command 'frobnicate'; available: demo, ler, decode, train, learn-noise, bench
     """
     args = sys.argv[1:] if command_line_args is None else list(command_line_args)
     if not args or args[0] in ("-h", "--help", "help"):

@@ -7,6 +7,8 @@ import json
 import os
 import time
 
+from qec._shot_files import FORMATS
+
 EXAMPLES = """examples:
   qec learn-noise --events shots.b8 --reference circuit.stim --out learned.dem
   qec learn-noise --events shots.npy --reference nominal.dem --out learned.dem --pool --json
@@ -36,8 +38,9 @@ def _circuit_dem(circuit):
 def main(*, command_line_args: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="qec learn-noise", description=__doc__, epilog=EXAMPLES,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", required=True, help="detection events: .npy (shots x detectors), .b8 or .01")
-    parser.add_argument("--format", choices=("npy", "b8", "01"), default=None, help="default: from the extension")
+    parser.add_argument("--events", required=True, help="detection events: .npy (shots x detectors) or a Stim "
+                                                         "result file (.01, .b8, .r8, .ptb64, .hits, .dets)")
+    parser.add_argument("--format", choices=FORMATS, default=None, help="default: from the extension")
     parser.add_argument("--reference", required=True, help="a DEM file or a circuit file naming the mechanisms")
     parser.add_argument("--out", required=True, help="where to write the learned DEM")
     parser.add_argument("--pool", action="store_true", help="average mechanisms equal up to a shift in time (bulk)")
@@ -46,7 +49,8 @@ def main(*, command_line_args: list[str]) -> int:
 
     import numpy as np
 
-    from qec._noise_learning import learn_noise, read_events
+    from qec._noise_learning import learn_noise
+    from qec._shot_files import read_events
     reference = load_reference(args.reference)
     t0 = time.perf_counter()
     try:
