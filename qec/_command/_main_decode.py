@@ -8,11 +8,10 @@ decoder), with paired counts: how your experiment's own shots fare with each.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 
-from qec._command._main_ler import paired_reference, threshold_argument, with_rates
+from qec._command._main_ler import paired_reference, print_rows, threshold_argument, with_rates
 from qec._shot_files import FORMATS
 
 EXAMPLES = """examples:
@@ -153,8 +152,7 @@ def run(args) -> list[dict]:
 
 def print_summary(rows: list[dict], *, as_json: bool) -> None:
     if as_json:
-        for row in rows:
-            print(json.dumps(row))
+        print_rows(rows, as_json=True)  # one JSON object per line, as qec ler prints them
         return
     first = rows[0]
     print(f"{first['events']}: {first['shots']} shots of {first['detectors']} detectors, {first['rounds']} rounds "
