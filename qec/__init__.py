@@ -20,7 +20,7 @@ from qec._predecoder import BoundPreDecoder, PreDecoder
 from qec._residual_matching import MatchingPool, ResidualMatching
 from qec._reweighting import PosteriorMatcher
 from qec._shortcut_matching import ShortcutMatcher
-from qec._shot_files import read_events, read_observables, write_observables
+from qec._shot_files import ShotFile, read_events, read_observables, write_observables
 from qec._sampling import StimSampler, SyndromeBatch, TorchSampler
 from qec._sinter import CompiledSinterDecoder, SinterDecoder, sinter_decoders
 from qec._stats import DecodeStats, binomial_interval, ler_per_round, paired_sign_test
@@ -30,7 +30,7 @@ from qec._training import TrainConfig, evaluate, train
 __all__ = [
     "BoundPreDecoder", "CompiledSinterDecoder", "DecodeStats", "Decoder", "DecodingGraph", "EventStatistics",
     "LearnedNoise", "Matcher", "MatchingPool", "NetworkConfig", "NoiseModel", "PosteriorMatcher", "PreDecoder", "PreDecoderNet",
-    "ResidualMatching", "ShortcutMatcher", "SinterDecoder",
+    "ResidualMatching", "ShortcutMatcher", "ShotFile", "SinterDecoder",
     "StimSampler", "StreamDecoder", "SyndromeBatch", "TorchSampler", "TrainConfig", "binomial_interval", "blockwise",
     "evaluate", "generate_circuit", "learn_noise", "ler_per_round", "paired_sign_test", "qubit_factors_lognormal", "read_events",
     "read_observables", "scale_noise_per_qubit", "sinter_decoders", "train", "write_observables",

@@ -124,6 +124,17 @@ class EventStatistics:
     def num_shots(self) -> float:
         return float(self._shots.sum())
 
+    def chunk_size(self, num_shots: int, *, limit: int = 50_000) -> int:
+        """Shots per :meth:`update` that spread ``num_shots`` over every jackknife block (at most ``limit``).
+
+        Examples:
+            >>> import qec
+            >>> stats = EventStatistics(qec.generate_circuit(3, 3, noise="uniform:0.01"))
+            >>> stats.chunk_size(1000), stats.chunk_size(10**7)
+            (63, 50000)
+        """
+        return max(1, min(limit, -(-num_shots // self.blocks)))
+
     def update(self, dets: np.ndarray, *, bit_packed: bool = False) -> None:
         """Adds a chunk of shots.
 
@@ -341,7 +352,7 @@ def learn_noise(dets: np.ndarray, reference, *, bit_packed: bool = False, pool: 
     """
     stats = EventStatistics(reference)
     dets = check_events(dets, stats.num_detectors, bit_packed=bit_packed)
-    chunk_size = max(1, min(chunk_size, -(-len(dets) // stats.blocks)))
+    chunk_size = stats.chunk_size(len(dets), limit=chunk_size)
     for start in range(0, len(dets), chunk_size):
         stats.update(dets[start:start + chunk_size])
     return _solve(stats, pool=pool)

@@ -4,6 +4,7 @@ Stim's result formats (https://github.com/quantumlib/Stim/blob/main/doc/result_f
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import numpy as np
 import stim
@@ -61,19 +62,102 @@ def check_events(dets, num_detectors: int, *, bit_packed: bool) -> np.ndarray:
     return dets
 
 
+class ShotFile:
+    """Shots in a file (detection events or observable flips), read whole or a chunk at a time.
+
+    A ``b8`` or ``.npy`` file is mapped, not loaded, so reading it in chunks holds one chunk in
+    memory whatever the file's size; Stim's other formats are read whole (by Stim) and then cut.
+
+    Args:
+        path: the file.
+        width: bits per shot: detectors, or observables.
+        format: ``"npy"`` or one of Stim's: ``"01"``, ``"b8"``, ``"r8"``, ``"ptb64"``, ``"hits"``,
+            ``"dets"``. Defaults to None (from the file's extension).
+        kind: ``"events"`` or ``"observables"``, for the messages. Defaults to ``"events"``.
+
+    Raises:
+        ValueError: an unknown format, a missing or empty file, or one whose shots are not ``width`` wide.
+
+    Examples:
+        >>> import tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "events.b8")
+        >>> stim.write_shot_data_file(data=np.eye(5, 12, dtype=bool), path=path, format="b8", num_detectors=12)
+        >>> f = ShotFile(path, width=12)
+        >>> f.num_shots, [len(chunk) for chunk in f.chunks(2)]
+        (5, [2, 2, 1])
+        >>> bool(np.array_equal(np.concatenate(list(f.chunks(2))), f.read()))
+        True
+    """
+
+    def __init__(self, path: str | os.PathLike, *, width: int, format: str | None = None, kind: str = "events"):
+        self.path = os.fspath(path)
+        self.width = width
+        self.format = file_format(self.path, format)
+        self.kind = kind
+        unit = "detectors" if kind == "events" else "observables"
+        if not os.path.exists(self.path):
+            raise ValueError(f"{kind} file {self.path} does not exist")
+        self._packed = self._array = None
+        if self.format == "npy":
+            self._array = np.load(self.path, mmap_mode="r")
+            if self._array.ndim != 2 or self._array.shape[1] != width or self._array.dtype not in (np.bool_, np.uint8):
+                raise ValueError(f"{kind} file {self.path} holds dtype={self._array.dtype}, shape={self._array.shape}; "
+                                 f"expected bool or 0/1 uint8 (num_shots, {width}) "
+                                 "(is it the experiment this circuit describes?)")
+            self.num_shots = len(self._array)
+        elif self.format == "b8":
+            row = -(-width // 8)
+            size = os.path.getsize(self.path)
+            if size % row:
+                raise ValueError(f"{kind} file {self.path} holds {size} bytes, not a whole number of {width}-bit shots "
+                                 f"({row} bytes each) (is it the experiment this circuit describes?)")
+            self.num_shots = size // row
+            if self.num_shots:
+                self._packed = np.memmap(self.path, dtype=np.uint8, mode="r", shape=(self.num_shots, row))
+        else:
+            try:
+                count = "num_detectors" if kind == "events" else "num_observables"
+                self._array = stim.read_shot_data_file(path=self.path, format=self.format, **{count: width})
+            except ValueError as e:
+                raise ValueError(f"{kind} file {self.path} cannot be read as {self.format} with {width} {unit} "
+                                 f"per shot: {e}") from None
+            self.num_shots = len(self._array)
+        if self.num_shots == 0:
+            raise ValueError(f"{kind} file {self.path} holds no shots")
+
+    def chunks(self, size: int) -> Iterator[np.ndarray]:
+        """``bool (≤ size, width)`` arrays, in order, covering every shot once."""
+        for start in range(0, self.num_shots, size):
+            yield self._rows(start, min(start + size, self.num_shots))
+
+    def read(self) -> np.ndarray:
+        """Every shot: ``bool (num_shots, width)``."""
+        return self._rows(0, self.num_shots)
+
+    def _rows(self, start: int, stop: int) -> np.ndarray:
+        if self._packed is not None:
+            return np.unpackbits(self._packed[start:stop], axis=1, count=self.width, bitorder="little").astype(bool)
+        rows = np.asarray(self._array[start:stop])
+        if rows.dtype == np.uint8 and rows.max(initial=0) > 1:
+            raise ValueError(f"{self.kind} file {self.path} holds uint8 values above 1 in shots {start}..{stop}; "
+                             "expected 0/1 (a bit-packed file is b8)")
+        return rows.astype(bool)
+
+
 def read_events(path: str | os.PathLike, *, num_detectors: int, format: str | None = None) -> np.ndarray:
     """Reads detection events from ``.npy`` (bool/uint8, shots × detectors) or a Stim result file.
 
     Args:
         path: the file.
-        num_detectors: detectors per shot (for Stim's formats; checked for ``npy``).
+        num_detectors: detectors per shot.
         format: ``"npy"`` or one of Stim's: ``"01"``, ``"b8"``, ``"r8"``, ``"ptb64"``, ``"hits"``,
             ``"dets"``. Defaults to None (from the file's extension).
 
     Returns:
-        ``bool, shape=(num_shots, num_detectors)``.
+        ``bool, shape=(num_shots, num_detectors)``. For a file too large to hold, :class:`ShotFile`
+        reads it a chunk at a time.
     """
-    return _read(path, num_detectors, format, what="events", count="num_detectors", unit="detectors")
+    return ShotFile(path, width=num_detectors, format=format).read()
 
 
 def read_observables(path: str | os.PathLike, *, num_observables: int, format: str | None = None) -> np.ndarray:
@@ -86,7 +170,7 @@ def read_observables(path: str | os.PathLike, *, num_observables: int, format: s
         >>> read_observables(path, num_observables=1).tolist()
         [[True], [False]]
     """
-    return _read(path, num_observables, format, what="observables", count="num_observables", unit="observables")
+    return ShotFile(path, width=num_observables, format=format, kind="observables").read()
 
 
 def write_observables(path: str | os.PathLike, flips: np.ndarray, *, format: str | None = None) -> None:
@@ -98,26 +182,3 @@ def write_observables(path: str | os.PathLike, flips: np.ndarray, *, format: str
             np.save(f, flips)
         return
     stim.write_shot_data_file(data=flips, path=os.fspath(path), format=format, num_observables=flips.shape[1])
-
-
-def _read(path, width: int, format: str | None, *, what: str, count: str, unit: str) -> np.ndarray:
-    path = os.fspath(path)
-    format = file_format(path, format)
-    if not os.path.exists(path):
-        raise ValueError(f"{what} file {path} does not exist")
-    if format == "npy":
-        data = np.load(path)
-        if what == "events":
-            return check_events(data, width, bit_packed=False)
-        if data.ndim != 2 or data.shape[1] != width or data.dtype not in (np.bool_, np.uint8) or data.max(initial=0) > 1:
-            raise ValueError(f"{what} file {path} holds dtype={data.dtype}, shape={data.shape}; "
-                             f"expected 0/1 bool or uint8 (num_shots, {width})")
-        data = data.astype(bool)
-    else:
-        try:
-            data = stim.read_shot_data_file(path=path, format=format, **{count: width})
-        except ValueError as e:
-            raise ValueError(f"{what} file {path} cannot be read as {format} with {width} {unit} per shot: {e}") from None
-    if data.size == 0:
-        raise ValueError(f"{what} file {path} holds no shots")
-    return data.astype(bool)

@@ -136,7 +136,7 @@ def test_learn_noise_explains_a_mismatched_reference(tmp_path):
     circuit = qec.generate_circuit(3, 3, noise="uniform:0.01")
     (tmp_path / "c.stim").write_text(str(circuit))
     np.save(tmp_path / "e.npy", np.zeros((10, 7), dtype=bool))
-    with pytest.raises(SystemExit, match="does the reference match"):
+    with pytest.raises(SystemExit, match="is it the experiment this circuit describes"):
         main(command_line_args=["learn-noise", "--events", str(tmp_path / "e.npy"), "--reference",
                                 str(tmp_path / "c.stim"), "--out", str(tmp_path / "l.dem")])
 
@@ -250,5 +250,5 @@ def test_decode_explains_bad_files(tmp_path):
         with pytest.raises(SystemExit, match=match):
             main(command_line_args=base + extra)
     np.save(tmp_path / "dets.npy", np.zeros((10, 5), dtype=bool))
-    with pytest.raises(SystemExit, match="expected bool \\(num_shots, 24\\)"):
+    with pytest.raises(SystemExit, match="expected bool or 0/1 uint8 \\(num_shots, 24\\)"):
         main(command_line_args=base + ["--out", str(tmp_path / "pred.01")])

@@ -166,6 +166,26 @@ def test_bad_events_are_rejected(bad, match):
         qec.learn_noise(bad, SMALL_DEM)
 
 
+def test_a_shot_file_read_in_chunks_equals_the_whole_and_checks_its_values(tmp_path):
+    dets = SMALL_DEM.compile_sampler(seed=9).sample(1000)[0]
+    for fmt in ("b8", "npy", "01"):
+        path = tmp_path / f"e.{fmt}"
+        if fmt == "npy":
+            np.save(path, dets.astype(np.uint8))
+        else:
+            stim.write_shot_data_file(data=dets, path=str(path), format=fmt, num_detectors=4)
+        f = qec.ShotFile(path, width=4)
+        chunks = list(f.chunks(300))
+        assert f.num_shots == 1000 and [len(c) for c in chunks] == [300, 300, 300, 100]
+        np.testing.assert_array_equal(np.concatenate(chunks), dets)
+    np.save(tmp_path / "bad.npy", np.full((10, 4), 3, dtype=np.uint8))
+    with pytest.raises(ValueError, match="values above 1"):
+        qec.ShotFile(tmp_path / "bad.npy", width=4).read()
+    (tmp_path / "short.b8").write_bytes(bytes(7))
+    with pytest.raises(ValueError, match="not a whole number of 12-bit shots"):
+        qec.ShotFile(tmp_path / "short.b8", width=12)
+
+
 def test_bad_files_are_rejected(tmp_path):
     with pytest.raises(ValueError, match="format 'csv' is unknown"):
         qec.read_events(tmp_path / "x.csv", num_detectors=4)
@@ -184,6 +204,9 @@ def test_cli_learns_and_ler_decodes_with_the_learned_dem(tmp_path, capsys):
                             "--out", str(tmp_path / "l.dem"), "--json"])
     summary = json.loads(capsys.readouterr().out)
     assert summary["shots"] == 20_000 and summary["detectors"] == 24
+    # Read from the file a chunk at a time, it learns exactly what learn_noise learns from the whole array.
+    whole = qec.learn_noise(qec.read_events(tmp_path / "e.b8", num_detectors=24), circuit).to_dem()
+    assert str(stim.DetectorErrorModel.from_file(tmp_path / "l.dem")) == str(whole)
     assert 0.9 < summary["median_ratio_to_reference"] < 1.1
     main(command_line_args=["ler", "--distance", "3", "--rounds", "3", "--noise", "uniform:0.01", "--shots", "500",
                             "--decoders", "pymatching", "--decoder-dem", str(tmp_path / "l.dem"), "--json", "--no-progress"])

@@ -79,7 +79,7 @@ def run(args) -> list[dict]:
     from qec._decoder import Decoder
     from qec._graph import DecodingGraph
     from qec._stats import discordant_counts
-    from qec._shot_files import file_format, read_events, read_observables, write_observables
+    from qec._shot_files import ShotFile, file_format, read_observables, write_observables
 
     dem = load_reference(args.circuit)
     try:
@@ -90,13 +90,13 @@ def run(args) -> list[dict]:
         decoder = Decoder(graph, **{"model": args.model, **DECODER_OPTIONS[args.decoder]}, device=args.device,
                           batch_size=args.batch_size, matching_dem=matching_dem, precision=args.precision,
                           threshold=args.threshold)
-        dets = read_events(args.events, num_detectors=graph.num_detectors, format=args.format)
+        events = ShotFile(args.events, width=graph.num_detectors, format=args.format)  # read a chunk at a time
         obs = (read_observables(args.obs, num_observables=dem.num_observables, format=args.obs_format)
                if args.obs else None)
     except ValueError as e:
         raise SystemExit(f"qec decode: {e}")
-    if obs is not None and len(obs) != len(dets):
-        raise SystemExit(f"qec decode: {args.obs} holds {len(obs)} shots; {args.events} holds {len(dets)}")
+    if obs is not None and len(obs) != events.num_shots:
+        raise SystemExit(f"qec decode: {args.obs} holds {len(obs)} shots; {args.events} holds {events.num_shots}")
     names = [args.decoder]
     reference = paired_reference(args.decoder)
     if obs is not None and reference is not None:
@@ -107,17 +107,19 @@ def run(args) -> list[dict]:
                                       matching_dem=matching_dem)
     predictions = {name: [] for name in names}
     seconds = {name: 0.0 for name in names}
-    residual_events = 0
-    bar = tqdm(total=len(dets), desc="decode", unit="shot", file=sys.stderr, disable=args.no_progress)
-    for start in range(0, len(dets), CHUNK):
-        chunk = dets[start:start + CHUNK]
-        for name in names:
-            t0 = time.perf_counter()
-            predictions[name].append(decoders[name].decode_batch(chunk))
-            seconds[name] += time.perf_counter() - t0
-        residual_events += decoders[args.decoder].last_stats.events_residual
-        bar.update(len(chunk))
-    bar.close()
+    residual_events = events_in = 0
+    with tqdm(total=events.num_shots, desc="decode", unit="shot", file=sys.stderr, disable=args.no_progress) as bar:
+        try:
+            for chunk in events.chunks(CHUNK):
+                events_in += int(chunk.sum())
+                for name in names:
+                    t0 = time.perf_counter()
+                    predictions[name].append(decoders[name].decode_batch(chunk))
+                    seconds[name] += time.perf_counter() - t0
+                residual_events += decoders[args.decoder].last_stats.events_residual
+                bar.update(len(chunk))
+        except ValueError as e:  # e.g. a .npy file's uint8 values above 1, found as its chunks are read
+            raise SystemExit(f"qec decode: {e}")
     predictions = {name: np.concatenate(parts) for name, parts in predictions.items()}
     if args.out:
         try:
@@ -125,13 +127,13 @@ def run(args) -> list[dict]:
         except ValueError as e:
             raise SystemExit(f"qec decode: {e}")
     rounds = args.rounds if args.rounds is not None else max(graph.grid_shape[0] - 1, 1)
-    shots, events = len(dets), int(dets.sum())
+    shots = events.num_shots
     pipeline = decoder.predecoder is not None
     rows = []
     for name in names:
         row = {"decoder": name, "circuit": args.circuit, "events": args.events, "shots": shots, "rounds": rounds,
                "detectors": graph.num_detectors, "seconds": seconds[name],
-               "density_in": events / (shots * graph.num_detectors),
+               "density_in": events_in / (shots * graph.num_detectors),
                "density_residual": (residual_events / (shots * graph.num_detectors)
                                     if name == args.decoder and pipeline else None),
                "model": decoder.predecoder.metadata.get("name", args.model) if name == args.decoder and pipeline else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 
 from qec._shot_files import FORMATS
@@ -45,17 +46,28 @@ def main(*, command_line_args: list[str]) -> int:
     parser.add_argument("--out", required=True, help="where to write the learned DEM")
     parser.add_argument("--pool", action="store_true", help="average mechanisms equal up to a shift in time (bulk)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     args = parser.parse_args(command_line_args)
 
     import numpy as np
 
-    from qec._noise_learning import learn_noise
-    from qec._shot_files import read_events
+    from tqdm import tqdm
+
+    from qec._noise_learning import EventStatistics
+    from qec._shot_files import ShotFile
     reference = load_reference(args.reference)
     t0 = time.perf_counter()
     try:
-        dets = read_events(args.events, num_detectors=reference.num_detectors, format=args.format)
-        learned = learn_noise(dets, reference, pool=args.pool)
+        events = ShotFile(args.events, width=reference.num_detectors, format=args.format)
+        stats = EventStatistics(reference)
+        # A chunk at a time (a b8 or npy file is never loaded whole), in the chunks learn_noise would use.
+        size = stats.chunk_size(events.num_shots)
+        with tqdm(total=events.num_shots, desc="learn-noise", unit="shot", file=sys.stderr,
+                  disable=args.no_progress) as bar:
+            for chunk in events.chunks(size):
+                stats.update(chunk)
+                bar.update(len(chunk))
+        learned = stats.learn(pool=args.pool)
     except ValueError as e:
         raise SystemExit(f"qec learn-noise: {e}")
     learned.to_dem().to_file(args.out)
