@@ -33,6 +33,7 @@ def test_ler_json_decodes_the_same_shots_with_each_decoder():
     assert rows[0]["density_residual"] is None and rows[2]["density_residual"] < rows[2]["density_in"]
     assert len({r["density_in"] for r in rows}) == 1  # the same shots
     assert rows[0]["precision"] is None and rows[2]["precision"] == "float32"  # the CPU's default
+    assert rows[0]["device"] is None and rows[2]["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
     errors = {r["decoder"]: r["errors"] for r in rows}
     for r in rows[2:]:  # paired counts: the difference of the discordant shots is the difference of the errors
         assert r["paired_reference"] == ("pymatching-correlated" if r["decoder"].endswith("-correlated") else "pymatching")
@@ -84,6 +85,7 @@ def test_unknown_command_lists_the_available_ones():
 def test_demo_prints_both_side_by_side():
     text = run(["demo", "--distance", "3", "--rounds", "3", "--shots", "200", "--no-progress"])
     assert "pymatching" in text and "pipeline" in text and "the errors of pymatching" in text
+    assert ("ran on the CPU here" in text) != torch.cuda.is_available()  # the note says where the network ran
 
 
 def test_bench_reports_every_stage():

@@ -23,6 +23,11 @@ def main(*, command_line_args: list[str]) -> int:
             if pipe in by and base in by and by[base]["errors"]:
                 print(f"{pipe}: {by[pipe]['errors'] / by[base]['errors']:.2f}x the errors of {base}, "
                       f"detection events reduced {by[pipe]['density_in'] / max(by[pipe]['density_residual'], 1e-12):.1f}x")
-        print("The pre-decoder runs on the CPU here; on a CPU it costs far more per round than PyMatching. "
-              "Speed claims need a GPU (see BENCHMARKS.md).")
+        devices = {r["device"] for r in rows if r.get("device")}
+        if devices == {"cpu"}:
+            print("The pre-decoder ran on the CPU here; on a CPU it costs far more per round than PyMatching. "
+                  "Speed claims need a GPU (see BENCHMARKS.md).")
+        elif devices:
+            print(f"The pre-decoder ran on {', '.join(sorted(devices))}; the µs/round column times it there "
+                  "(qec bench times each stage separately).")
     return 0

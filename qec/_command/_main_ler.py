@@ -195,6 +195,7 @@ def run(args) -> list[dict]:
             "density_residual": s.density_residual if name in PIPELINES else None,
             "model": (piped.predecoder.metadata.get("name", args.model) if name.startswith("pipeline") else None),
             "precision": piped.precision if name.startswith("pipeline") else None,
+            "device": str(piped.device) if name.startswith("pipeline") else None,
             "threshold": piped.threshold if name in ("pipeline", "pipeline-stream") else None,
             "seed": args.seed, "skip_shots": args.skip_shots, "decoder_dem": args.decoder_dem,
             **({"paired_reference": paired_reference(name), "only_this_fails": discordant[name][0],
