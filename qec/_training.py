@@ -53,6 +53,8 @@ class TrainConfig:
     init_from: str = _key("scratch", "'scratch'; 'resume' from out_dir/ckpt.pt; or a model (a shipped name such as "
                                      "'accurate', or a checkpoint path) to fine-tune: its weights and network shape, "
                                      "a fresh optimizer and schedule")
+    overwrite: bool = _key(False, "start a run in an out_dir that holds another run's checkpoint, replacing it (without "
+                                  "it, that is refused: use init_from=resume to continue it)")
     seed: int = _key(0, "every step's shots follow from (seed, step): a resumed run repeats an uninterrupted one")
     # data
     distance: int = _key(7, "code distance of the training volumes")
@@ -354,6 +356,14 @@ def train(cfg: TrainConfig) -> PreDecoder:
     os.makedirs(cfg.out_dir, exist_ok=True)
     ckpt_path = os.path.join(cfg.out_dir, "ckpt.pt")
     resume, start_model = None, None
+    if cfg.init_from != "resume" and os.path.exists(ckpt_path) and not cfg.overwrite:
+        step_done = torch.load(ckpt_path, map_location="cpu", weights_only=False).get("step", "?")
+        raise ValueError(f"{cfg.out_dir} holds a run's checkpoint (step {step_done}); continue it with "
+                         "init_from=resume, start afresh over it with overwrite=true, or choose another out_dir")
+    if cfg.init_from != "resume" and main_process:  # afresh: nothing of an earlier run may be taken for this one's
+        for stale in (ckpt_path, os.path.join(cfg.out_dir, "best.pt")):
+            if os.path.exists(stale):
+                os.remove(stale)
     if cfg.init_from == "resume":
         if not os.path.exists(ckpt_path):
             raise ValueError(f"init_from='resume' but {ckpt_path} does not exist")

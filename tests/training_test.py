@@ -44,6 +44,16 @@ def test_training_reduces_the_loss_and_resumes(tmp_path):
     assert torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)["step"] == 80
 
 
+def test_a_new_run_does_not_replace_an_earlier_runs_checkpoint_unless_told(tmp_path):
+    qec.train(_config(tmp_path, steps=4, eval_every=2))
+    with pytest.raises(ValueError, match="holds a run's checkpoint \\(step 4\\); continue it with init_from=resume"):
+        qec.train(_config(tmp_path, steps=2, eval_every=2))
+    assert torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)["step"] == 4  # untouched
+    qec.train(_config(tmp_path, steps=2, eval_every=2, overwrite=True))
+    assert torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)["step"] == 2
+    assert torch.load(tmp_path / "run" / "best.pt", weights_only=False)["step"] == 2  # the old best is gone too
+
+
 def test_bfloat16_training_learns_and_really_rounds(tmp_path):
     graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, basis="x", noise="uniform:0.02"))
     before = qec.PreDecoder.untrained(classes=graph.classes, width=8, depth=2, seed=0)
