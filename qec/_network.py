@@ -22,6 +22,8 @@ class NetworkConfig:
         kernel: kernel size of the hidden convolutions (odd).
         residual: every hidden layer after the first adds its input to its output
             (``x + GELU(conv(x))``); the same weights and receptive field as the plain stack.
+        mlp: after every hidden convolution, ``x + W2 GELU(W1 x)``, a per-voxel MLP with
+            ``mlp * width`` hidden channels (0: none): more nonlinearity, the same receptive field.
 
     Examples:
         >>> NetworkConfig(num_classes=9, width=32, depth=4).receptive_field
@@ -33,12 +35,13 @@ class NetworkConfig:
     depth: int = 4         # hidden conv layers; receptive field = 1 + depth * (kernel - 1)
     kernel: int = 3        # odd: 'same' padding keeps the grid shape
     residual: bool = False  # skip connections around hidden layers 2..depth
+    mlp: int = 0           # after each hidden conv, x + pointwise MLP(x) with mlp * width hidden channels (0: none)
 
     def __post_init__(self):
         if self.kernel % 2 != 1 or self.kernel < 1:
             raise ValueError(f"kernel={self.kernel}; expected an odd size >= 1")
-        if self.depth < 1 or self.width < 1 or self.num_classes < 1:
-            raise ValueError(f"depth, width and num_classes must be >= 1; got {self}")
+        if self.depth < 1 or self.width < 1 or self.num_classes < 1 or self.mlp < 0:
+            raise ValueError(f"depth, width and num_classes must be >= 1 and mlp >= 0; got {self}")
 
     @property
     def receptive_field(self) -> int:
@@ -67,14 +70,21 @@ class PreDecoderNet(nn.Module):
             channels = config.width
         layers.append(nn.Conv3d(channels, config.num_classes, 1))
         self.layers = nn.Sequential(*layers)
+        # Kept apart from `layers`, so that checkpoints without them keep their parameter names.
+        hidden = config.mlp * config.width
+        self.mlps = nn.ModuleList(
+            nn.Sequential(nn.Conv3d(config.width, hidden, 1), nn.GELU(), nn.Conv3d(hidden, config.width, 1))
+            for _ in range(config.depth if config.mlp else 0))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.config.residual:
+        if not self.config.residual and not self.config.mlp:
             return self.layers(x)  # (B, C, T, H, W)
         layers = self.layers  # conv, GELU, conv, GELU, ..., head
-        x = layers[1](layers[0](x))
-        for i in range(2, len(layers) - 1, 2):
-            x = x + layers[i + 1](layers[i](x))
+        for i in range(self.config.depth):
+            y = layers[2 * i + 1](layers[2 * i](x))
+            x = x + y if self.config.residual and i > 0 else y
+            if self.config.mlp:
+                x = x + self.mlps[i](x)
         return layers[-1](x)
 
     @property
@@ -109,6 +119,7 @@ class LayerByLayer:
         self._convs = [net.layers[2 * i] for i in range(self.config.depth)]
         self._activation = net.layers[1]
         self._head = net.layers[-1]
+        self._mlps = net.mlps
         self._r = self.config.kernel // 2
         self._inputs: list[dict[int, torch.Tensor]] = [{} for _ in range(self.config.depth)]
         self._done = [0] * self.config.depth  # time layers each hidden layer has computed
@@ -141,6 +152,8 @@ class LayerByLayer:
                 y = y[:, :, 0]
                 if self.config.residual and i > 0:
                     y = inputs[t] + y
+                if self._mlps:
+                    y = y + self._mlps[i](y.unsqueeze(2))[:, :, 0]
                 if i + 1 < len(self._convs):
                     self._inputs[i + 1][t] = y
                 else:

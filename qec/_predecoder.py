@@ -104,11 +104,11 @@ class PreDecoder:
 
     @staticmethod
     def untrained(*, classes: list, width: int = 32, depth: int = 4, kernel: int = 3, residual: bool = False,
-                  seed: int = 0) -> "PreDecoder":
+                  mlp: int = 0, seed: int = 0) -> "PreDecoder":
         """A freshly initialised pre-decoder for the given edge classes."""
         torch.manual_seed(seed)
         net = PreDecoderNet(NetworkConfig(num_classes=len(classes), width=width, depth=depth, kernel=kernel,
-                                          residual=residual))
+                                          residual=residual, mlp=mlp))
         return PreDecoder(net, classes=classes)
 
     @staticmethod
@@ -331,7 +331,7 @@ class PreDecoder:
     def __repr__(self) -> str:
         cfg = self.net.config
         head = (f"<qec.PreDecoder: {len(self.classes)} classes, width {cfg.width}, depth {cfg.depth}"
-                f"{' residual' if cfg.residual else ''}, "
+                f"{' residual' if cfg.residual else ''}{f' mlp {cfg.mlp}' if cfg.mlp else ''}, "
                 f"R={cfg.receptive_field}, {self.net.num_parameters} parameters, policy {self.policy}, ")
         rules = "".join(f", {thr:g} below density {rho:g}" for rho, thr in self.threshold_by_density)
         for ratio, thr, pairs in self.threshold_by_timelike_ratio:

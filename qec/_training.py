@@ -30,7 +30,7 @@ from qec._workers import spawn_pool
 
 # Keys a resumed run takes from its checkpoint whatever the command line says: the weights and the optimizer state
 # cannot load otherwise. Checkpoints from before a key existed used its default.
-RESUME_KEYS = ("width", "depth", "kernel", "residual", "optimizer")
+RESUME_KEYS = ("width", "depth", "kernel", "residual", "mlp", "optimizer")
 
 
 def _key(default, help: str):
@@ -70,6 +70,7 @@ class TrainConfig:
     depth: int = _key(4, "number of Conv3d layers before the 1x1x1 head")
     kernel: int = _key(3, "Conv3d kernel size; receptive field = depth * (kernel - 1) + 1")
     residual: bool = _key(False, "skip connections: hidden layers after the first compute x + GELU(conv(x))")
+    mlp: int = _key(0, "after every hidden conv, x + a per-voxel MLP of mlp * width hidden channels (0: none)")
     policy: str = _key("mutual", "decision policy stored with the model (see qec.PreDecoder)")
     loss_on: str = _key("eligible", "'eligible': only edges whose detectors all hold events (what 'mutual' can "
                                     "apply); 'all'")
@@ -379,7 +380,7 @@ def train(cfg: TrainConfig) -> PreDecoder:
                              f"({error})") from None
         shape = start_model.net.config
         cfg = dataclasses.replace(cfg, width=shape.width, depth=shape.depth, kernel=shape.kernel,
-                                  residual=shape.residual)
+                                  residual=shape.residual, mlp=shape.mlp)
     if cfg.loss_on not in ("eligible", "all"):
         raise ValueError(f"loss_on={cfg.loss_on!r}; expected 'eligible' or 'all'")
     if cfg.labels not in ("equivalence", "fired", "teacher"):
@@ -409,7 +410,7 @@ def train(cfg: TrainConfig) -> PreDecoder:
                                                                  noise=cfg.eval_noise))
     classes = sorted({c for g in graphs for c in g.classes})
     predecoder = PreDecoder.untrained(classes=classes, width=cfg.width, depth=cfg.depth, kernel=cfg.kernel,
-                                      residual=cfg.residual, seed=cfg.seed)
+                                      residual=cfg.residual, mlp=cfg.mlp, seed=cfg.seed)
     predecoder.policy = cfg.policy
     if start_model is not None:
         if start_model.classes != predecoder.classes:

@@ -37,9 +37,10 @@ def test_blockwise_equals_whole_volume(d, rounds):
             assert torch.equal(da, db) or (a - threshold).abs().min() < 1e-4  # identical unless a logit sits on the threshold
 
 
-def test_blockwise_equals_whole_volume_with_skip_connections():
+@pytest.mark.parametrize("mlp", [0, 2])
+def test_blockwise_equals_whole_volume_with_skip_connections_and_mlps(mlp):
     graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(5, 20, basis="x", noise="uniform:0.008"))
-    pre = qec.PreDecoder.untrained(classes=graph.classes, width=8, depth=4, residual=True, seed=2)  # R = 9 still
+    pre = qec.PreDecoder.untrained(classes=graph.classes, width=8, depth=4, residual=True, mlp=mlp, seed=2)  # R = 9 still
     dets = torch.as_tensor(qec.StimSampler(graph, seed=7).sample(16).dets)
     whole = pre.bind(graph).edge_logits(dets)
     for block in [(3, None, None), (7, 2, None)]:

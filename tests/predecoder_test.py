@@ -123,6 +123,25 @@ def test_skip_connections_add_each_later_layers_input_and_survive_save_and_load(
         torch.testing.assert_close(loaded.net(x), pre.net(x), rtol=0, atol=0)
 
 
+def test_mlps_add_a_per_voxel_mlp_after_each_layer_and_survive_save_and_load(tmp_path, graph_d5):
+    pre = qec.PreDecoder.untrained(classes=graph_d5.classes, width=8, depth=2, residual=True, mlp=2, seed=5)
+    conv1, act, conv2, _, head = pre.net.layers
+    mlp1, mlp2 = pre.net.mlps
+    assert mlp1[0].out_channels == 16  # mlp * width hidden channels
+    x = torch.randn(2, 3, 6, 6, 6)
+    h = act(conv1(x))
+    h = h + mlp1(h)
+    h = h + act(conv2(h))
+    h = h + mlp2(h)
+    with torch.no_grad():
+        torch.testing.assert_close(pre.net(x), head(h), rtol=0, atol=1e-6)
+    pre.save(tmp_path / "m.pt")
+    loaded = qec.PreDecoder.from_checkpoint(tmp_path / "m.pt")
+    assert loaded.net.config.mlp == 2 and "mlp 2" in repr(loaded)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.net(x), pre.net(x), rtol=0, atol=0)
+
+
 def test_a_model_missing_an_edge_class_is_rejected(graph_d5):
     pre = qec.PreDecoder.untrained(classes=graph_d5.classes[:-1], width=4, depth=1)
     with pytest.raises(ValueError, match="not trained on"):

@@ -143,11 +143,12 @@ def test_resume_keeps_the_checkpoints_optimizer(tmp_path):
     assert set(ckpt["optimizer"]["state"][0]) == {"momentum"}  # Lion's state, not AdamW's
 
 
-def test_resume_keeps_the_checkpoints_skip_connections(tmp_path):
-    qec.train(_config(tmp_path, residual=True, steps=6, eval_every=3, pause_at=3))
+def test_resume_keeps_the_checkpoints_skip_connections_and_mlps(tmp_path):
+    qec.train(_config(tmp_path, residual=True, mlp=2, steps=6, eval_every=3, pause_at=3))
     resumed = qec.train(_config(tmp_path, residual=False, steps=6, eval_every=3, init_from="resume"))
     ckpt = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)
     assert ckpt["step"] == 6 and ckpt["train_config"]["residual"] and resumed.net.config.residual
+    assert ckpt["train_config"]["mlp"] == 2 and resumed.net.config.mlp == 2 and len(resumed.net.mlps) == 2
 
 
 def test_fine_tuning_starts_from_the_models_weights_and_shape_and_says_so(tmp_path):
