@@ -50,10 +50,12 @@ def main():
     print("## Architecture\n")
     kind = "3D CNN with skip connections (layers 2 on add their input)" if net.residual else "Plain 3D CNN"
     print(f"- {kind}: {net.depth} same-padded Conv3d layers (kernel {net.kernel}, width {net.width}) with GELU, "
-          f"then a 1×1×1 head with {net.num_classes} outputs (one per edge class) per voxel.")
+          + (f"each followed by a per-voxel MLP ({net.mlp * net.width} hidden channels, added to its input), "
+             if net.mlp else "")
+          + f"then a 1×1×1 head with {net.num_classes} outputs (one per edge class) per voxel.")
     print(f"- Parameters: {model.net.num_parameters:,}. Receptive field R = {net.receptive_field} voxels "
           f"(halo {(net.receptive_field - 1) // 2} for block-wise and streaming inference).")
-    print(f"- Input channels: detection events, detector present, detector of the memory's basis; grid (rounds + 1) × (d + 1) × (d + 1).")
+    print("- Input channels: detection events, detector present, detector of the memory's basis; grid (rounds + 1) × (d + 1) × (d + 1).")
     print(f"- Edge classes: {model.classes} ((is_boundary, dt, drow, dcol)).")
     print(f"- Decision policy `{model.policy}`; threshold {model.threshold:g} for uncorrelated residual matching, "
           f"{model.threshold_correlated:g} (with correlation-safe commits) for correlated residual matching, chosen on "

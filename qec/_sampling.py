@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import stim
 import torch
 
 from qec._device import resolve_device

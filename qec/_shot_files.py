@@ -24,42 +24,8 @@ def file_format(path: str | os.PathLike, format: str | None = None) -> str:
         format = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
     if format not in FORMATS:
         raise ValueError(f"{os.fspath(path)}: format {format!r} is unknown; expected one of {', '.join(FORMATS)} "
-                         "(name it with --format, or by the file's extension)")
+                         "(give the format, or a file name that ends in it)")
     return format
-
-
-def check_events(dets, num_detectors: int, *, bit_packed: bool) -> np.ndarray:
-    """Detection events as ``bool (num_shots, num_detectors)``, from unpacked bool/0-1 uint8 or
-    bit-packed uint8 (little bit order); a wrong shape, dtype or detector count raises ValueError.
-
-    Examples:
-        >>> check_events(np.array([[1, 0, 1]], dtype=np.uint8), 3, bit_packed=False).tolist()
-        [[True, False, True]]
-        >>> check_events(np.array([[5]], dtype=np.uint8), 3, bit_packed=True).tolist()
-        [[True, False, True]]
-    """
-    dets = np.asarray(dets)
-    packed_width = -(-num_detectors // 8)
-    expected = (f"expected bool (num_shots, {num_detectors}) or, bit-packed, uint8 (num_shots, {packed_width}) "
-                "= ceil(num_detectors / 8)")
-    if dets.ndim != 2:
-        raise ValueError(f"detection events have shape={dets.shape}; {expected}")
-    if len(dets) == 0:
-        raise ValueError("no shots: the detection events are empty")
-    if bit_packed:
-        if dets.dtype != np.uint8 or dets.shape[1] != packed_width:
-            raise ValueError(f"bit-packed events have dtype={dets.dtype}, shape={dets.shape}; {expected}")
-        return np.unpackbits(dets, axis=1, count=num_detectors, bitorder="little").astype(bool)
-    if dets.shape[1] != num_detectors:
-        raise ValueError(f"detection events have dtype={dets.dtype}, shape={dets.shape}; {expected} "
-                         "(does the reference match the experiment?)")
-    if dets.dtype not in (np.bool_, np.uint8):
-        raise ValueError(f"detection events have dtype={dets.dtype}; {expected}")
-    if dets.dtype == np.uint8:
-        if dets.max(initial=0) > 1:
-            raise ValueError("detection events are uint8 with values above 1; pass bit_packed=True for packed data")
-        dets = dets.astype(bool)
-    return dets
 
 
 class ShotFile:

@@ -33,7 +33,7 @@ def test_two_process_training_writes_one_checkpoint_that_counts_both(tmp_path):
     assert ckpt["metadata"]["shots_seen"] == 20 * 16 * 2
     assert all(torch.isfinite(v).all() for v in ckpt["state_dict"].values())
     # The two processes trained on different shots: the result differs from one process alone.
-    single = qec.train(qec.TrainConfig.from_dict(dict(out_dir=str(tmp_path / "single"), distance=3, rounds=3, bases="x",
+    qec.train(qec.TrainConfig.from_dict(dict(out_dir=str(tmp_path / "single"), distance=3, rounds=3, bases="x",
                                                       noise="uniform:0.02", width=8, depth=2, steps=20, batch_size=16,
                                                       eval_every=10, eval_shots=100, eval_distance=3,
                                                       eval_noise="uniform:0.02", progress=False, threads=1,

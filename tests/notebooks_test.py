@@ -1,6 +1,5 @@
 """Every notebook executes headless in its fast mode (QEC_NOTEBOOK_FAST=1)."""
 
-import os
 import pathlib
 
 import pytest

@@ -70,9 +70,9 @@ def test_bfloat16_training_learns_and_really_rounds(tmp_path):
 
 
 def test_resumed_training_equals_uninterrupted_training(tmp_path):
-    whole = qec.train(_config(tmp_path / "a", steps=40, eval_every=20))
+    qec.train(_config(tmp_path / "a", steps=40, eval_every=20))
     qec.train(_config(tmp_path / "b", steps=40, eval_every=20, pause_at=20))
-    resumed = qec.train(_config(tmp_path / "b", steps=40, eval_every=20, init_from="resume"))
+    qec.train(_config(tmp_path / "b", steps=40, eval_every=20, init_from="resume"))
     a = torch.load(tmp_path / "a" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
     b = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
     for key in a:

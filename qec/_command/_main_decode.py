@@ -78,8 +78,8 @@ def run(args) -> list[dict]:
     from qec._command._main_learn_noise import load_reference
     from qec._decoder import Decoder
     from qec._graph import DecodingGraph
-    from qec._stats import discordant_counts
     from qec._shot_files import ShotFile, file_format, read_observables, write_observables
+    from qec._stats import discordant_counts
 
     dem = load_reference(args.circuit)
     try:

@@ -21,7 +21,7 @@ def load_reference(path: str):
     """A decomposed DEM from a ``.dem`` file, or from a circuit file (``.stim``)."""
     import stim
     if not os.path.exists(path):
-        raise SystemExit(f"reference {path} does not exist")
+        raise SystemExit(f"{path} does not exist")
     text = open(path).read()
     try:
         return stim.DetectorErrorModel(text) if not path.endswith(".stim") else _circuit_dem(stim.Circuit(text))
@@ -29,7 +29,7 @@ def load_reference(path: str):
         try:
             return _circuit_dem(stim.Circuit(text))
         except ValueError as e:
-            raise SystemExit(f"reference {path} is neither a detector error model nor a Stim circuit: {e}")
+            raise SystemExit(f"{path} is neither a detector error model nor a Stim circuit: {e}")
 
 
 def _circuit_dem(circuit):
