@@ -19,9 +19,9 @@ from qec._noise_learning import EventStatistics, LearnedNoise, learn_noise
 from qec._predecoder import BoundPreDecoder, PreDecoder
 from qec._residual_matching import MatchingPool, ResidualMatching
 from qec._reweighting import PosteriorMatcher
+from qec._sampling import StimSampler, SyndromeBatch, TorchSampler
 from qec._shortcut_matching import ShortcutMatcher
 from qec._shot_files import ShotFile, read_events, read_observables, write_observables
-from qec._sampling import StimSampler, SyndromeBatch, TorchSampler
 from qec._sinter import CompiledSinterDecoder, SinterDecoder, sinter_decoders
 from qec._stats import DecodeStats, binomial_interval, ler_per_round, paired_sign_test
 from qec._stream import StreamDecoder

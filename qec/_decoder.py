@@ -20,6 +20,15 @@ from qec._residual_matching import MatchingPool, ResidualMatching
 from qec._stats import DecodeStats
 
 
+# The decoders by name (`qec ler`, `qec decode`, and with a "qec-" prefix sinter): their Decoder keyword arguments.
+DECODER_KINDS = {
+    "pymatching": dict(model=None), "pymatching-correlated": dict(model=None, correlated=True),
+    "pipeline": {}, "pipeline-correlated": dict(correlated=True), "pipeline-reweighted": dict(reweight=True),
+    "pipeline-reweighted-shortcut": dict(reweight=True, shortcut=True),
+    "pipeline-reweighted-correlated": dict(reweight=True, correlated=True),
+}
+
+
 class Decoder:
     """Stim detection events → convolutional pre-decoder → PyMatching on the residual.
 

@@ -8,6 +8,8 @@ import numpy as np
 import sinter
 import stim
 
+from qec._decoder import DECODER_KINDS
+
 
 class SinterDecoder(sinter.Decoder):
     """The pipeline as a sinter decoder; compiled once per DEM, picklable (it stores names, not modules).
@@ -81,12 +83,5 @@ def sinter_decoders(*, model: str = "default", device: str = "cpu",
         ['qec-pipeline', 'qec-pipeline-correlated', 'qec-pipeline-reweighted', 'qec-pipeline-reweighted-correlated', 'qec-pipeline-reweighted-shortcut', 'qec-pymatching', 'qec-pymatching-correlated']
     """
     net = dict(model=model, device=device, precision=precision)
-    return {
-        "qec-pipeline": SinterDecoder(**net),
-        "qec-pipeline-correlated": SinterDecoder(**net, correlated=True),
-        "qec-pipeline-reweighted": SinterDecoder(**net, reweight=True),
-        "qec-pipeline-reweighted-shortcut": SinterDecoder(**net, reweight=True, shortcut=True),
-        "qec-pipeline-reweighted-correlated": SinterDecoder(**net, reweight=True, correlated=True),
-        "qec-pymatching": SinterDecoder(model=None),  # the pass-through baseline
-        "qec-pymatching-correlated": SinterDecoder(model=None, correlated=True),
-    }
+    # The pymatching ones (model=None) are the pass-through baselines.
+    return {f"qec-{name}": SinterDecoder(**{**net, **options}) for name, options in DECODER_KINDS.items()}

@@ -361,10 +361,6 @@ def train(cfg: TrainConfig) -> PreDecoder:
         step_done = torch.load(ckpt_path, map_location="cpu", weights_only=False).get("step", "?")
         raise ValueError(f"{cfg.out_dir} holds a run's checkpoint (step {step_done}); continue it with "
                          "init_from=resume, start afresh over it with overwrite=true, or choose another out_dir")
-    if cfg.init_from != "resume" and main_process:  # afresh: nothing of an earlier run may be taken for this one's
-        for stale in (ckpt_path, os.path.join(cfg.out_dir, "best.pt")):
-            if os.path.exists(stale):
-                os.remove(stale)
     if cfg.init_from == "resume":
         if not os.path.exists(ckpt_path):
             raise ValueError(f"init_from='resume' but {ckpt_path} does not exist")
@@ -451,6 +447,10 @@ def train(cfg: TrainConfig) -> PreDecoder:
         predecoder.save(path, optimizer=optimizer.state_dict(), step=step, best_metric=best_metric,
                         train_config=dataclasses.asdict(cfg), rng=_rng_state(), qec_version=qec.__version__, **extra)
 
+    if cfg.init_from != "resume" and main_process:  # afresh, and every setting checked: drop the replaced run's files
+        for stale in (ckpt_path, os.path.join(cfg.out_dir, "best.pt")):
+            if os.path.exists(stale):
+                os.remove(stale)
     start = time.time()
     bar = tqdm(total=cfg.steps, initial=step, disable=not (cfg.progress and main_process), desc="train", file=sys.stderr)
     loss_avg = None

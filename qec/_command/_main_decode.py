@@ -12,6 +12,7 @@ import sys
 import time
 
 from qec._command._main_ler import paired_reference, print_rows, threshold_argument, with_rates
+from qec._decoder import DECODER_KINDS
 from qec._shot_files import FORMATS
 
 EXAMPLES = """examples:
@@ -22,13 +23,6 @@ EXAMPLES = """examples:
   stim sample_dem --in circuit.dem --shots 10000 --out dets.b8 --out_format b8 --obs_out obs.b8 --obs_out_format b8
 """
 
-# How each decoder name of `qec ler` is built as a qec.Decoder (the streams are for simulated runs only).
-DECODER_OPTIONS = {
-    "pymatching": dict(model=None), "pymatching-correlated": dict(model=None, correlated=True),
-    "pipeline": {}, "pipeline-correlated": dict(correlated=True), "pipeline-reweighted": dict(reweight=True),
-    "pipeline-reweighted-shortcut": dict(reweight=True, shortcut=True),
-    "pipeline-reweighted-correlated": dict(reweight=True, correlated=True),
-}
 CHUNK = 10_000  # shots per call: a progress bar on large files
 
 
@@ -45,7 +39,7 @@ def main(*, command_line_args: list[str]) -> int:
     parser.add_argument("--out-format", choices=FORMATS, default=None, help="default: from the extension")
     parser.add_argument("--obs", default=None, help="the observable flips that happened, to count logical errors")
     parser.add_argument("--obs-format", choices=FORMATS, default=None, help="default: from the extension")
-    parser.add_argument("--decoder", choices=tuple(DECODER_OPTIONS), default="pipeline")
+    parser.add_argument("--decoder", choices=tuple(DECODER_KINDS), default="pipeline")
     parser.add_argument("--model", default="default", help="a checkpoint path, or a shipped model: default, fast, accurate")
     parser.add_argument("--decoder-dem", default=None,
                         help="build the matcher from this DEM file (e.g. from qec learn-noise) instead of the circuit's")
@@ -87,7 +81,7 @@ def run(args) -> list[dict]:
             file_format(args.out, args.out_format)  # a bad name fails now, not after the decoding
         graph = DecodingGraph.from_dem(dem)
         matching_dem = load_reference(args.decoder_dem) if args.decoder_dem else None
-        decoder = Decoder(graph, **{"model": args.model, **DECODER_OPTIONS[args.decoder]}, device=args.device,
+        decoder = Decoder(graph, **{"model": args.model, **DECODER_KINDS[args.decoder]}, device=args.device,
                           batch_size=args.batch_size, matching_dem=matching_dem, precision=args.precision,
                           threshold=args.threshold)
         events = ShotFile(args.events, width=graph.num_detectors, format=args.format)  # read a chunk at a time
@@ -111,11 +105,11 @@ def run(args) -> list[dict]:
     with tqdm(total=events.num_shots, desc="decode", unit="shot", file=sys.stderr, disable=args.no_progress) as bar:
         try:
             for chunk in events.chunks(CHUNK):
-                events_in += int(chunk.sum())
                 for name in names:
                     t0 = time.perf_counter()
                     predictions[name].append(decoders[name].decode_batch(chunk))
                     seconds[name] += time.perf_counter() - t0
+                events_in += decoders[args.decoder].last_stats.events_in
                 residual_events += decoders[args.decoder].last_stats.events_residual
                 bar.update(len(chunk))
         except ValueError as e:  # e.g. a .npy file's uint8 values above 1, found as its chunks are read
