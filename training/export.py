@@ -46,8 +46,8 @@ if __name__ == "__main__":
                         help="the least hard threshold for circuits whose DEM's noise spread is at or above "
                              "SPREAD, whatever rule applies (ascending; see qec.PreDecoder); 'none' removes it")
     parser.add_argument("--decision-settings-from", default=None, metavar="MODEL",
-                        help="take every decision setting but the threshold from this model (e.g. 'default'); "
-                             "the flags below override it")
+                        help="take the correlated threshold and the reweighting settings from this model (e.g. 'default'; "
+                             "not the hard threshold or its rules by noise); the flags below override it")
     parser.add_argument("--threshold-correlated", type=float, default=None,
                         help="threshold for correlated residual matching (default: the checkpoint's)")
     parser.add_argument("--reweight-scale", type=float, default=None,

@@ -8,7 +8,7 @@ import statistics
 import sys
 import time
 
-from qec._command._main_ler import threshold_argument
+from qec._command._main_ler import MODEL_HELP, threshold_argument
 
 EXAMPLES = """examples:
   qec bench --distance 13 --rounds 13 --noise uniform:0.003 --shots 2000 --device cpu --json
@@ -25,7 +25,7 @@ def main(*, command_line_args: list[str]) -> int:
     parser.add_argument("--noise", default="uniform:0.006", help="as in qec ler")
     parser.add_argument("--shots", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--model", default="default", help="a checkpoint path, or a shipped model: default, fast, accurate")
+    parser.add_argument("--model", default="default", help=MODEL_HELP)
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
     parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None,

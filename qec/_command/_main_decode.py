@@ -11,7 +11,7 @@ import argparse
 import sys
 import time
 
-from qec._command._main_ler import paired_reference, print_rows, threshold_argument, with_rates
+from qec._command._main_ler import MODEL_HELP, paired_reference, print_rows, threshold_argument, with_rates
 from qec._decoder import DECODER_KINDS
 from qec._shot_files import FORMATS
 
@@ -40,7 +40,7 @@ def main(*, command_line_args: list[str]) -> int:
     parser.add_argument("--obs", default=None, help="the observable flips that happened, to count logical errors")
     parser.add_argument("--obs-format", choices=FORMATS, default=None, help="default: from the extension")
     parser.add_argument("--decoder", choices=tuple(DECODER_KINDS), default="pipeline")
-    parser.add_argument("--model", default="default", help="a checkpoint path, or a shipped model: default, fast, accurate")
+    parser.add_argument("--model", default="default", help=MODEL_HELP)
     parser.add_argument("--decoder-dem", default=None,
                         help="build the matcher from this DEM file (e.g. from qec learn-noise) instead of the circuit's")
     parser.add_argument("--rounds", type=int, default=None,

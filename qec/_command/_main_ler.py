@@ -7,6 +7,9 @@ import json
 import sys
 import time
 
+from qec._predecoder import SHIPPED_MODELS
+
+MODEL_HELP = f"a checkpoint path, or a shipped model: {', '.join(SHIPPED_MODELS)}"
 DECODERS = ("pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated", "pipeline-reweighted",
             "pipeline-reweighted-shortcut", "pipeline-reweighted-correlated", "pymatching-stream", "pipeline-stream")
 
@@ -61,7 +64,7 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, *, defaults: dict 
                              "earlier run with the same seed by new shots")
     parser.add_argument("--decoders", default=d.get("decoders", "pymatching,pipeline"),
                         help=f"comma-separated, from: {', '.join(DECODERS)}")
-    parser.add_argument("--model", default="default", help="a checkpoint path, or a shipped model: default, fast, accurate")
+    parser.add_argument("--model", default="default", help=MODEL_HELP)
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--batch-size", type=int, default=512, help="shots per pre-decoder batch")
     parser.add_argument("--precision", choices=("float32", "bfloat16"), default=None,
