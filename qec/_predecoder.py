@@ -22,7 +22,7 @@ from qec._network import NetworkConfig, PreDecoderNet
 POLICIES = ("mutual", "threshold")
 PRECISIONS = ("float32", "bfloat16")
 CHECKPOINT_FORMAT = "qec-predecoder-v1"
-SHIPPED_MODELS = ("default", "fast", "accurate")
+SHIPPED_MODELS = ("default", "fast", "accurate", "accurate-mlp")
 # The variants of BoundPreDecoder.run whose output carries the logits, for reweighted matching.
 REWEIGHTED_VARIANTS = ("reweighted", "reweighted-shortcut", "reweighted-correlated")
 

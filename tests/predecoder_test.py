@@ -329,8 +329,18 @@ def test_every_shipped_model_loads_with_its_card():
         assert model.metadata["name"] == name and model.threshold > 0
         card = pathlib.Path(qec.__file__).parent.parent / "models" / f"{name}.md"
         assert card.exists() and f"`{name}`" in card.read_text()
-    sizes = [qec.PreDecoder.load(name).net.num_parameters for name in ("fast", "default", "accurate")]
-    assert sizes == sorted(sizes) and len(set(sizes)) == 3
+    sizes = [qec.PreDecoder.load(name).net.num_parameters for name in ("fast", "default", "accurate", "accurate-mlp")]
+    assert sizes == sorted(sizes) and len(set(sizes)) == 4
+
+
+def test_accurate_mlp_is_accurates_network_with_mlps_and_decides_by_accurates_rules():
+    import dataclasses
+    accurate, with_mlp = qec.PreDecoder.load("accurate"), qec.PreDecoder.load("accurate-mlp")
+    assert with_mlp.net.config.mlp == 2 and dataclasses.replace(with_mlp.net.config, mlp=0) == accurate.net.config
+    for setting in ("policy", "threshold", "threshold_by_density", "threshold_by_timelike_ratio",
+                    "threshold_floor_by_noise_spread", "threshold_correlated", "reweight_scale",
+                    "reweight_scale_correlated", "threshold_reweighted", "threshold_reweighted_correlated"):
+        assert getattr(with_mlp, setting) == getattr(accurate, setting), setting  # the card: inherited, not re-tuned
 
 
 def test_every_shipped_model_commits_less_under_si1000_than_under_uniform_noise_of_its_density():
@@ -349,7 +359,7 @@ def test_every_shipped_model_commits_less_where_qubits_differ_and_as_before_wher
         for sigma in (0, 0.25, 0.5)}
     assert graphs[0].noise_spread < 0.01 < graphs[0.25].noise_spread < 0.25 < graphs[0.5].noise_spread
     assert all(graph.timelike_ratio < 2.25 for graph in graphs.values())  # all read as uniform noise
-    floors = {"fast": 6, "default": 5, "accurate": 4}  # BENCHMARKS.md, "Per-qubit noise"
+    floors = {"fast": 6, "default": 5, "accurate": 4, "accurate-mlp": 4}  # BENCHMARKS.md, "Per-qubit noise"
     for name in qec._predecoder.SHIPPED_MODELS:
         model = qec.PreDecoder.load(name)
         uniform_rule = model.threshold_at(graphs[0.5].expected_density)
