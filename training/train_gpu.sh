@@ -21,7 +21,8 @@
 # `bash training/train_gpu.sh OUT --distance=7 --rounds=7 --batch_size=1024` for d = 7 volumes, which lost to d = 13
 # volumes on the CPU (BENCHMARKS.md, "Larger training volumes" and "... at width 64"). `--mlp=2` adds a per-voxel MLP
 # after each convolution: on the CPU it learned about twice as much per training shot (BENCHMARKS.md, "A per-voxel MLP
-# after each convolution"), and shots are what a GPU run is short of; the first variant to try.
+# after each convolution"; with gpu_wide.json it is models/accurate-mlp.pt's network and recipe), and shots are what a
+# GPU run is short of; the first variant to try.
 # Dry run on a CPU (a few tiny steps, same code path):
 #   LER_SHOTS=200 PYTHONPATH=. bash training/train_gpu.sh /tmp/gpu_train_dry --device=cpu --steps=4 --batch_size=16 \
 #     --label_workers=2 --eval_every=2 --eval_shots=200 --max_minutes=1
