@@ -34,9 +34,9 @@ def test_two_process_training_writes_one_checkpoint_that_counts_both(tmp_path):
     assert all(torch.isfinite(v).all() for v in ckpt["state_dict"].values())
     # The two processes trained on different shots: the result differs from one process alone.
     qec.train(qec.TrainConfig.from_dict(dict(out_dir=str(tmp_path / "single"), distance=3, rounds=3, bases="x",
-                                                      noise="uniform:0.02", width=8, depth=2, steps=20, batch_size=16,
-                                                      eval_every=10, eval_shots=100, eval_distance=3,
-                                                      eval_noise="uniform:0.02", progress=False, threads=1,
-                                                      device="cpu")))
+                                             noise="uniform:0.02", width=8, depth=2, steps=20, batch_size=16,
+                                             eval_every=10, eval_shots=100, eval_distance=3,
+                                             eval_noise="uniform:0.02", progress=False, threads=1,
+                                             device="cpu")))
     one = torch.load(tmp_path / "single" / "ckpt.pt", weights_only=False)["state_dict"]
     assert any(not torch.equal(one[k], ckpt["state_dict"][k]) for k in one)
