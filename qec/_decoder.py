@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import time
 import weakref
@@ -12,6 +11,7 @@ import stim
 import torch
 
 from qec._device import resolve_device
+from qec._events import check_events
 from qec._graph import DecodingGraph
 from qec._matching import Matcher
 from qec._predecoder import REWEIGHTED_VARIANTS, PreDecoder
@@ -323,30 +323,7 @@ class Decoder:
 
     def _check_dets(self, dets, *, bit_packed: bool) -> torch.Tensor:
         """Validates and unpacks detection events into a ``bool (num_shots, num_detectors)`` CPU tensor."""
-        tensor = _to_tensor(dets)
-        n = self.num_detectors
-        packed_width = math.ceil(n / 8)
-        expected = (f"expected bool (num_shots, {n}) or, with bit_packed_shots=True, uint8 "
-                    f"(num_shots, {packed_width}) = ceil(num_detectors / 8)")
-        if tensor.ndim != 2:
-            raise ValueError(f"dets has shape={tuple(tensor.shape)}; {expected}")
-        tensor = tensor.cpu()
-        if bit_packed:
-            if tensor.dtype != torch.uint8 or tensor.shape[1] != packed_width:
-                raise ValueError(f"bit-packed dets has dtype={_dtype_name(tensor.dtype)}, shape={tuple(tensor.shape)}; {expected}")
-            unpacked = np.unpackbits(tensor.numpy(), axis=1, count=n, bitorder="little")
-            return torch.from_numpy(unpacked.astype(bool))
-        if tensor.dtype not in (torch.bool, torch.uint8):
-            raise ValueError(f"dets has dtype={_dtype_name(tensor.dtype)}, shape={tuple(tensor.shape)}; {expected}")
-        if tensor.shape[1] != n:
-            hint = " (it looks bit-packed: pass bit_packed_shots=True)" if tensor.shape[1] == packed_width else ""
-            raise ValueError(f"dets has dtype={_dtype_name(tensor.dtype)}, shape={tuple(tensor.shape)}; {expected}{hint}")
-        if tensor.dtype == torch.uint8:
-            if tensor.numel() and int(tensor.max()) > 1:
-                raise ValueError("dets is uint8 with values above 1; unpacked events must be 0 or 1 "
-                                 "(pass bit_packed_shots=True for bit-packed data)")
-            tensor = tensor.bool()
-        return tensor
+        return torch.from_numpy(check_events(dets, self.num_detectors, bit_packed=bit_packed, flag="bit_packed_shots"))
 
     def __repr__(self) -> str:
         T, H, W = self.graph.grid_shape
@@ -355,19 +332,3 @@ class Decoder:
                     + ("correlated" if self.correlated else "uncorrelated"))
         return (f"<qec.Decoder: {self.num_detectors} detectors, grid {T}x{H}x{W}, model {model}, "
                 f"{matching} matching, device {self.device}>")
-
-
-def _dtype_name(dtype: torch.dtype) -> str:
-    """``torch.bool`` → ``"bool"``: error messages name the dtype as numpy and torch users both write it."""
-    return str(dtype).removeprefix("torch.")
-
-
-def _to_tensor(dets) -> torch.Tensor:
-    if isinstance(dets, torch.Tensor):
-        return dets
-    if hasattr(dets, "__cuda_array_interface__") or type(dets).__module__.startswith("cupy"):
-        return torch.from_dlpack(dets)
-    array = np.asarray(dets)
-    if array.dtype == np.bool_ or array.dtype == np.uint8:
-        return torch.from_numpy(np.ascontiguousarray(array))
-    raise ValueError(f"dets has dtype={array.dtype}, shape={array.shape}; expected bool or uint8 detection events")

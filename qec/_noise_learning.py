@@ -22,6 +22,8 @@ import warnings
 import numpy as np
 import stim
 
+from qec._events import check_events
+
 _MAX_SET = 6  # mechanisms flipping more detectors than this are kept at their reference probability
 CLIPPED_WARNING_FRACTION = 0.2  # warn when more of the estimates than this were clipped: too few shots
 
@@ -356,34 +358,8 @@ def learn_noise(dets: np.ndarray, reference, *, bit_packed: bool = False, pool: 
 
 
 def _check_events(dets, num_detectors: int, *, bit_packed: bool) -> np.ndarray:
-    """Detection events as ``bool (num_shots, num_detectors)``, from unpacked bool/0-1 uint8 or
-    bit-packed uint8 (little bit order); a wrong shape, dtype or detector count raises ValueError.
-
-    Examples:
-        >>> _check_events(np.array([[1, 0, 1]], dtype=np.uint8), 3, bit_packed=False).tolist()
-        [[True, False, True]]
-        >>> _check_events(np.array([[5]], dtype=np.uint8), 3, bit_packed=True).tolist()
-        [[True, False, True]]
-    """
-    dets = np.asarray(dets)
-    packed_width = -(-num_detectors // 8)
-    expected = (f"expected bool (num_shots, {num_detectors}) or, bit-packed, uint8 (num_shots, {packed_width}) "
-                "= ceil(num_detectors / 8)")
-    if dets.ndim != 2:
-        raise ValueError(f"detection events have shape={dets.shape}; {expected}")
+    """:func:`qec._events.check_events`, and at least one shot."""
+    dets = check_events(dets, num_detectors, bit_packed=bit_packed)
     if len(dets) == 0:
         raise ValueError("no shots: the detection events are empty")
-    if bit_packed:
-        if dets.dtype != np.uint8 or dets.shape[1] != packed_width:
-            raise ValueError(f"bit-packed events have dtype={dets.dtype}, shape={dets.shape}; {expected}")
-        return np.unpackbits(dets, axis=1, count=num_detectors, bitorder="little").astype(bool)
-    if dets.shape[1] != num_detectors:
-        raise ValueError(f"detection events have dtype={dets.dtype}, shape={dets.shape}; {expected} "
-                         "(does the reference match the experiment?)")
-    if dets.dtype not in (np.bool_, np.uint8):
-        raise ValueError(f"detection events have dtype={dets.dtype}; {expected}")
-    if dets.dtype == np.uint8:
-        if dets.max(initial=0) > 1:
-            raise ValueError("detection events are uint8 with values above 1; pass bit_packed=True for packed data")
-        dets = dets.astype(bool)
     return dets

@@ -16,14 +16,13 @@ layer (:class:`RepeatedLayers`), so nothing the stream builds or holds grows wit
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import pymatching
 import torch
 
-from qec._decoder import _to_tensor
+from qec._events import check_events
 from qec._graph import BOUNDARY
 from qec._network import LayerByLayer
 from qec._predecoder import decide_edges
@@ -228,20 +227,8 @@ class StreamDecoder:
         t = self._received
         if t >= self.num_layers:
             raise ValueError(f"all {self.num_layers} layers were pushed already; call finish()")
-        events = _to_tensor(events).cpu().numpy()  # numpy, torch or cupy (DLPack)
-        n = len(self.layer_detectors[t])
-        if bit_packed:
-            if events.dtype != np.uint8 or events.shape != (self.num_shots, math.ceil(n / 8)):
-                raise ValueError(f"layer {t}: bit-packed events have dtype={events.dtype}, shape={events.shape}; "
-                                 f"expected uint8 ({self.num_shots}, {math.ceil(n / 8)})")
-            events = np.unpackbits(events, axis=1, count=n, bitorder="little")
-        if events.shape != (self.num_shots, n) or events.dtype not in (np.bool_, np.uint8):
-            raise ValueError(f"layer {t}: events have dtype={events.dtype}, shape={events.shape}; "
-                             f"expected bool ({self.num_shots}, {n})")
-        if not bit_packed and events.dtype == np.uint8 and events.size and int(events.max()) > 1:
-            raise ValueError(f"layer {t}: events are uint8 with values above 1; unpacked events must be 0 or 1 "
-                             f"(pass bit_packed=True for bit-packed data)")
-        events = events.astype(bool)
+        events = check_events(events, len(self.layer_detectors[t]), bit_packed=bit_packed,
+                              name=f"layer {t} events", num_shots=self.num_shots)
         self._received += 1
         self._raw[t] = events
         self._residual[t] = events.copy()

@@ -156,7 +156,7 @@ def test_file_formats_round_trip(tmp_path, fmt):
 
 
 @pytest.mark.parametrize("bad, match", [
-    (np.zeros((10, 5), dtype=bool), "does the reference match"),
+    (np.zeros((10, 5), dtype=bool), "do the events come from this circuit"),
     (np.zeros((0, 4), dtype=bool), "no shots"),
     (np.zeros(4, dtype=bool), "shape"),
     (np.zeros((10, 4), dtype=np.float64), "dtype=float64"),

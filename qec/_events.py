@@ -1,0 +1,61 @@
+"""Detection events handed in by a user: numpy, torch or cupy arrays, bit-packed or not, checked
+in one place so that the decoder, the stream and noise learning refuse bad input alike."""
+from __future__ import annotations
+import numpy as np
+import torch
+
+
+def check_events(events, num_detectors: int, *, bit_packed: bool, flag: str = "bit_packed",
+                 name: str = "dets", num_shots: int | None = None) -> np.ndarray:
+    """Detection events as a CPU ``bool (num_shots, num_detectors)`` array.
+
+    Takes unpacked bool or 0/1 uint8 events, or with ``bit_packed`` uint8 bytes (little bit order,
+    ``ceil(num_detectors / 8)`` per shot), from numpy, torch (any device) or cupy (DLPack). A wrong
+    shape, dtype, detector count or (when ``num_shots`` is given) shot count raises ValueError,
+    naming the array ``name`` and the caller's bit-packing option ``flag``.
+
+    Examples:
+        >>> check_events(np.array([[1, 0, 1]], dtype=np.uint8), 3, bit_packed=False).tolist()
+        [[True, False, True]]
+        >>> check_events(torch.tensor([[5]], dtype=torch.uint8), 3, bit_packed=True).tolist()
+        [[True, False, True]]
+        >>> check_events(np.zeros((2, 3), dtype=np.float32), 3, bit_packed=False)
+        Traceback (most recent call last):
+        ...
+        ValueError: dets: dtype=float32, shape=(2, 3); expected bool (num_shots, 3) or, with bit_packed=True, uint8 (num_shots, 1) = ceil(num_detectors / 8)
+    """
+    array = _to_numpy(events, name)
+    packed_width = -(-num_detectors // 8)
+    shots = "num_shots" if num_shots is None else str(num_shots)
+    expected = (f"expected bool ({shots}, {num_detectors}) or, with {flag}=True, uint8 ({shots}, {packed_width}) "
+                "= ceil(num_detectors / 8)")
+    found = f"dtype={array.dtype}, shape={array.shape}"
+    if array.ndim != 2 or (num_shots is not None and len(array) != num_shots):
+        raise ValueError(f"{name}: {found}; {expected}")
+    if bit_packed:
+        if array.dtype != np.uint8 or array.shape[1] != packed_width:
+            raise ValueError(f"bit-packed {name}: {found}; {expected}")
+        return np.unpackbits(array, axis=1, count=num_detectors, bitorder="little").astype(bool)
+    if array.dtype not in (np.bool_, np.uint8) or array.shape[1] != num_detectors:
+        hint = (f" (it looks bit-packed: pass {flag}=True)" if array.dtype == np.uint8 and array.shape[1] == packed_width
+                else " (do the events come from this circuit?)" if array.dtype in (np.bool_, np.uint8) else "")
+        raise ValueError(f"{name}: {found}; {expected}{hint}")
+    if array.dtype == np.uint8:
+        if array.max(initial=0) > 1:
+            raise ValueError(f"{name}: uint8 values above 1; unpacked events must be 0 or 1 "
+                             f"(pass {flag}=True for bit-packed data)")
+        array = array.astype(bool)
+    return array
+
+
+def _to_numpy(events, name: str) -> np.ndarray:
+    """numpy (no copy), torch on any device, or cupy through DLPack → a CPU numpy array."""
+    if not isinstance(events, torch.Tensor) and (
+            hasattr(events, "__cuda_array_interface__") or type(events).__module__.startswith("cupy")):
+        events = torch.from_dlpack(events)
+    if isinstance(events, torch.Tensor):
+        if events.dtype not in (torch.bool, torch.uint8):  # bfloat16 and others have no numpy dtype
+            raise ValueError(f"{name}: dtype={str(events.dtype).removeprefix('torch.')}, "
+                             f"shape={tuple(events.shape)}; expected bool or uint8 detection events")
+        return events.detach().cpu().numpy()
+    return np.asarray(events)
