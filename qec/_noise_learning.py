@@ -138,7 +138,7 @@ class EventStatistics:
         """Adds a chunk of shots.
 
         Args:
-            dets: ``bool, shape=(num_shots, num_detectors)``, or with ``bit_packed=True``
+            dets: ``bool, shape=(num_shots, num_detectors)`` (numpy, torch or cupy), or with ``bit_packed=True``
                 ``uint8, shape=(num_shots, ceil(num_detectors / 8))`` (little bit order).
 
         Raises:
@@ -332,7 +332,7 @@ def learn_noise(dets: np.ndarray, reference, *, bit_packed: bool = False, pool: 
     """Learns every reference mechanism's probability from detection events.
 
     Args:
-        dets: ``bool, shape=(num_shots, num_detectors)`` (or bit-packed ``uint8`` with ``bit_packed=True``).
+        dets: ``bool, shape=(num_shots, num_detectors)`` (numpy, torch or cupy; or bit-packed ``uint8`` with ``bit_packed=True``).
         reference: a decomposed ``stim.DetectorErrorModel`` or a ``stim.Circuit``: which mechanisms exist.
         bit_packed: the events are bit-packed. Defaults to False.
         pool: average mechanisms equivalent up to a shift in time over the bulk rounds. Defaults to False.

@@ -324,10 +324,12 @@ def test_a_threshold_rule_parses_from_its_command_line_form():
 
 def test_every_shipped_model_loads_with_its_card():
     import pathlib
+    models = pathlib.Path(qec.__file__).parent.parent / "models"
+    assert sorted(p.stem for p in models.glob("*.pt")) == sorted(qec._predecoder.SHIPPED_MODELS)  # no weight file forgotten
     for name in qec._predecoder.SHIPPED_MODELS:
         model = qec.PreDecoder.load(name)
         assert model.metadata["name"] == name and model.threshold > 0
-        card = pathlib.Path(qec.__file__).parent.parent / "models" / f"{name}.md"
+        card = models / f"{name}.md"
         assert card.exists() and f"`{name}`" in card.read_text()
     sizes = [qec.PreDecoder.load(name).net.num_parameters for name in ("fast", "default", "accurate", "accurate-mlp")]
     assert sizes == sorted(sizes) and len(set(sizes)) == 4
