@@ -83,6 +83,12 @@ def test_a_cuda_device_that_is_not_there_is_refused_up_front(experiment):
         qec.Decoder.from_circuit(circuit, device="gpu")
 
 
+def test_a_reversed_view_decodes_as_its_copy(experiment):
+    circuit, dets, _ = experiment
+    decoder = qec.Decoder.from_circuit(circuit, model=None)
+    np.testing.assert_array_equal(decoder.decode_batch(dets[::-1]), decoder.decode_batch(dets[::-1].copy()))
+
+
 def test_bad_bit_packed_input_is_rejected(experiment):
     circuit, _, _ = experiment
     decoder = qec.Decoder.from_circuit(circuit, model=None)
