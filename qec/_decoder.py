@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 import stim
@@ -18,6 +19,9 @@ from qec._predecoder import REWEIGHTED_VARIANTS, PreDecoder
 from qec._reweighting import PosteriorMatcher
 from qec._residual_matching import MatchingPool, ResidualMatching
 from qec._stats import DecodeStats
+
+if TYPE_CHECKING:
+    from qec._stream import StreamDecoder
 
 
 # The decoders by name (`qec ler`, `qec decode`, and with a "qec-" prefix sinter): their Decoder keyword arguments.

@@ -6,8 +6,12 @@ import argparse
 import json
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from qec._predecoder import SHIPPED_MODELS
+
+if TYPE_CHECKING:
+    from qec._circuits import NoiseModel
 
 MODEL_HELP = f"a checkpoint path, or a shipped model: {', '.join(SHIPPED_MODELS)}"
 DECODERS = ("pymatching", "pymatching-correlated", "pipeline", "pipeline-correlated", "pipeline-reweighted",
