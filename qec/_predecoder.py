@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from qec._blocks import blockwise
-from qec._device import resolve_device
+from qec._device import resolve_device, warn_if_slow_precision
 from qec._graph import BOUNDARY, DecodingGraph
 from qec._network import NetworkConfig, PreDecoderNet
 
@@ -353,6 +353,7 @@ class BoundPreDecoder:
             precision = "bfloat16" if device.type == "cuda" else "float32"
         if precision not in PRECISIONS:
             raise ValueError(f"precision={precision!r}; expected one of {PRECISIONS} (or None: the device's default)")
+        warn_if_slow_precision(device, precision)
         self.precision = precision
         model_class = {c: i for i, c in enumerate(predecoder.classes)}
         missing = [c for c in graph.classes if c not in model_class]

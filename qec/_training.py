@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 import qec
 from qec._circuits import generate_circuit
-from qec._device import resolve_device
+from qec._device import resolve_device, warn_if_slow_precision
 from qec._graph import DecodingGraph
 from qec._labels import equivalence_labels, teacher_labels
 from qec._matching import Matcher
@@ -383,6 +383,7 @@ def train(cfg: TrainConfig) -> PreDecoder:
         raise ValueError(f"labels={cfg.labels!r}; expected 'equivalence', 'fired' or 'teacher'")
     if cfg.precision not in PRECISIONS:
         raise ValueError(f"precision={cfg.precision!r}; expected one of {PRECISIONS}")
+    warn_if_slow_precision(device, cfg.precision)
     if not 0 <= cfg.ema_decay < 1:
         raise ValueError(f"ema_decay={cfg.ema_decay}; expected 0 (off) or a decay in (0, 1)")
     if cfg.optimizer not in _OPTIMIZERS:

@@ -397,6 +397,22 @@ def test_bfloat16_on_the_cpu_changes_logits_by_rounding_only(graph_d5):
     assert mutual.sum() > 500 and (mutual != rounded_mutual).sum() <= 0.02 * mutual.sum()
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_bfloat16_on_a_cpu_without_it_warns_and_float32_never_does(graph_d5, tiny_predecoder, monkeypatch, native):
+    import warnings
+
+    import qec._device
+    monkeypatch.setattr(qec._device, "cpu_has_fast_bfloat16", lambda: native)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tiny_predecoder.bind(graph_d5)  # float32, the CPU's default
+        tiny_predecoder.bind(graph_d5, precision="float32")
+        assert not caught
+        tiny_predecoder.bind(graph_d5, precision="bfloat16")
+    slow = [w for w in caught if "without native bfloat16" in str(w.message)]
+    assert len(slow) == (0 if native else 1) and all(w.category is UserWarning for w in slow)
+
+
 def test_an_unknown_precision_is_rejected(graph_d5, tiny_predecoder):
     with pytest.raises(ValueError, match="precision='float16'"):
         tiny_predecoder.bind(graph_d5, precision="float16")
