@@ -96,8 +96,10 @@ def test_bench_reports_every_stage():
                 "pymatching_parallel_us_per_round", "reweighted_matching_us_per_round", "pipeline_reweighted_us_per_round",
                 "reweighted_shortcut_matching_us_per_round", "pipeline_reweighted_shortcut_us_per_round", "pymatching_us_per_round", "pymatching_correlated_us_per_round", "predecoder_us_per_round",
                 "residual_matching_us_per_round", "pipeline_us_per_round", "density_in", "density_residual",
-                "batch_size", "device"):
+                "batch_size", "device", "device_name", "torch_threads"):
         assert key in row
+    assert row["cpu_capability"] in ("DEFAULT", "NO AVX", "AVX2", "AVX512", "VSX", "Z VECTOR", "SVE256")
+    assert isinstance(row["cpu_native_bfloat16"], bool)
     assert row["pipeline_us_per_round"] > 0 and row["density_residual"] < row["density_in"]
     assert row["precision"] == "bfloat16" and row["device"] == "cpu" and row["threshold"] == 2.5
 

@@ -61,6 +61,7 @@ def run(args) -> dict:
 
     from qec._circuits import generate_circuit
     from qec._decoder import Decoder
+    from qec._device import cpu_has_fast_bfloat16
     try:
         circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=args.noise)
         decoder = Decoder.from_circuit(circuit, model=args.model, device=args.device, batch_size=args.batch_size,
@@ -125,6 +126,8 @@ def run(args) -> dict:
         "distance": args.distance, "rounds": args.rounds, "basis": args.basis, "noise": args.noise, "shots": args.shots,
         "model": decoder.predecoder.metadata.get("name", args.model), "device": str(decoder.device),
         "device_name": device_name, "torch_threads": torch.get_num_threads(), "batch_size": args.batch_size,
+        # The host's vector unit: CPU timings differ by it, and bfloat16 is fast on a CPU only natively.
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(), "cpu_native_bfloat16": cpu_has_fast_bfloat16(),
         "precision": decoder.precision, "threshold": decoder.threshold, "matching_workers": args.matching_workers,
         "compile": args.compile, "repeats": args.repeats,
         "pymatching_us_per_round": raw * per_round,
