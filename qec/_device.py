@@ -43,7 +43,7 @@ def cpu_has_fast_bfloat16() -> bool:
     """Whether this CPU runs bfloat16 convolutions natively (oneDNN's own test: AVX-512 or AMX on x86).
 
     Without it, PyTorch falls back to a reference convolution: on the project's 2-core AVX2 machine
-    (AMD EPYC) bfloat16 ran the shipped networks about 25 times slower than float32. ``True`` when
+    (AMD EPYC) bfloat16 ran the shipped networks 22–28 times slower than float32. ``True`` when
     this PyTorch cannot say (so that nothing warns by mistake).
 
     Examples:
@@ -66,5 +66,5 @@ def warn_if_slow_precision(device: torch.device, precision: str) -> None:
     if device.type == "cpu" and precision == "bfloat16" and not cpu_has_fast_bfloat16():
         warnings.warn("precision='bfloat16' on a CPU without native bfloat16 convolutions (oneDNN reports no "
                       "support; it needs AVX-512 or AMX): PyTorch falls back to a reference convolution, many "
-                      "times slower than float32 (about 25x for the shipped networks on a 2-core AVX2 CPU). "
+                      "times slower than float32 (22-28x for the shipped networks on a 2-core AVX2 CPU). "
                       "The results are correct, only slow; use precision='float32' on this CPU.")

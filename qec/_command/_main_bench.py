@@ -89,8 +89,8 @@ def run(args) -> dict:
         return statistics.median(times), out
 
     def timed_in_turn(stages: dict) -> dict:
-        # Stages taken in turn within each repeat, so that a slow spell of a shared machine falls on
-        # all of them alike and their ratios (residual against raw matching) stay steady.
+        # Matching stages (CPU only) taken in turn within each repeat, so that a slow spell of a
+        # shared machine falls on raw and residual matching alike rather than on one of them.
         for fn, data in stages.values():
             fn(data[: min(len(data), 64)])
         times = {name: [] for name in stages}
