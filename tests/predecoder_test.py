@@ -1,8 +1,11 @@
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
 import qec
+import qec._device
 
 
 @pytest.mark.parametrize("basis", ["x", "z"])
@@ -399,9 +402,6 @@ def test_bfloat16_on_the_cpu_changes_logits_by_rounding_only(graph_d5):
 
 @pytest.mark.parametrize("native", [True, False])
 def test_bfloat16_on_a_cpu_without_it_warns_and_float32_never_does(graph_d5, tiny_predecoder, monkeypatch, native):
-    import warnings
-
-    import qec._device
     monkeypatch.setattr(qec._device, "cpu_has_fast_bfloat16", lambda: native)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
