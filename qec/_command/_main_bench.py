@@ -97,10 +97,10 @@ def run(args) -> dict:
         cpu_times = {name: [] for name in stages}
         for _ in range(args.repeats):
             for name, (fn, data) in stages.items():
-                t0, c0 = time.perf_counter(), time.process_time()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 fn(data)
                 times[name].append(time.perf_counter() - t0)
-                cpu_times[name].append(time.process_time() - c0)
+                cpu_times[name].append(time.thread_time() - c0)
         return ({name: statistics.median(t) for name, t in times.items()},
                 {name: statistics.median(t) for name, t in cpu_times.items()})
 
@@ -154,8 +154,8 @@ def run(args) -> dict:
         "pipeline_us_per_round": end_to_end * per_round,
         **parallel,
         "residual_to_raw_matching_ratio": res / raw,
-        # The same ratio in this process's CPU time (PyMatching runs on this thread), which leaves
-        # out time taken by other jobs or the hypervisor.
+        # The same ratio in this thread's CPU time (PyMatching runs on it), which leaves out time
+        # taken by other jobs, the hypervisor and this process's other threads.
         "residual_to_raw_matching_cpu_time_ratio": matching_cpu["res"] / matching_cpu["raw"],
         "density_in": float(dets.mean()), "density_residual": float(residual.mean()),
         "density_residual_correlated": float(residual_corr.mean()),
