@@ -77,7 +77,15 @@ class DecodingGraph:
         """
         if not isinstance(circuit, stim.Circuit):
             raise TypeError(f"`circuit` must be a `stim.Circuit`. Instead, got {type(circuit)}")
-        return DecodingGraph.from_dem(circuit.detector_error_model(decompose_errors=True))
+        try:
+            dem = circuit.detector_error_model(decompose_errors=True)
+        except ValueError as e:
+            first_line = str(e).splitlines()[0]
+            raise ValueError(
+                "the circuit's errors do not decompose into matching-graph edges (Stim: "
+                f"{first_line}); qec decodes surface-code memory experiments such as "
+                "qec.generate_circuit's") from e
+        return DecodingGraph.from_dem(dem)
 
     @staticmethod
     def from_dem(dem: stim.DetectorErrorModel) -> "DecodingGraph":

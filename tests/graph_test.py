@@ -44,6 +44,13 @@ def test_undecomposed_dem_is_rejected():
         qec.DecodingGraph.from_dem(dem)
 
 
+def test_a_circuit_whose_errors_do_not_decompose_says_so():
+    color_code = stim.Circuit.generated("color_code:memory_xyz", distance=5, rounds=5,
+                                        after_clifford_depolarization=0.01)
+    with pytest.raises(ValueError, match="do not decompose into matching-graph edges"):
+        qec.Decoder.from_circuit(color_code)
+
+
 def test_missing_coordinates_are_rejected():
     with pytest.raises(ValueError, match=r"expected \(x, y, t\)"):
         qec.DecodingGraph.from_dem(stim.DetectorErrorModel("error(0.1) D0 D1"))
