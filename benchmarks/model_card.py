@@ -10,9 +10,8 @@ import argparse
 import json
 import re
 
-import torch
-
 import qec
+from qec._predecoder import load_checkpoint_file
 
 
 def history_from_log(path):
@@ -39,7 +38,7 @@ def main():
     parser.add_argument("--note", action="append", default=[], help="an extra line for the architecture list")
     args = parser.parse_args()
     model_path = args.model
-    ckpt = torch.load(model_path, map_location="cpu", weights_only=False)
+    ckpt = load_checkpoint_file(model_path)
     model = qec.PreDecoder.from_checkpoint(model_path)
     meta, cfg, net = model.metadata, ckpt.get("train_config") or {}, model.net.config
     ler = [json.loads(line) for line in open(args.ler) if line.strip()]

@@ -27,6 +27,36 @@ SHIPPED_MODELS = ("default", "fast", "accurate", "accurate-mlp")
 REWEIGHTED_VARIANTS = ("reweighted", "reweighted-shortcut", "reweighted-correlated")
 
 
+def load_checkpoint_file(path: str | os.PathLike) -> dict:
+    """The dict a qec checkpoint file holds, read without running code from the file.
+
+    ``torch.load(..., weights_only=True)``, with NumPy arrays allowed (a training checkpoint keeps
+    NumPy's random state), so a model file from elsewhere cannot execute anything on load.
+
+    Examples:
+        >>> ckpt = load_checkpoint_file("models/default.pt")  # doctest: +SKIP
+        >>> ckpt["format"]  # doctest: +SKIP
+        'qec-predecoder-v1'
+
+    Raises:
+        ValueError: ``path`` is not a file, or does not hold a qec checkpoint.
+    """
+    if not os.path.isfile(path):
+        raise ValueError(f"{os.fspath(path)!r} is not a file; expected a qec pre-decoder checkpoint (.pt)")
+    numpy_array_globals = [np.zeros(1).__reduce__()[0], np.ndarray, np.dtype, type(np.dtype(np.uint32)),
+                           type(np.dtype(np.float64))]
+    try:
+        with torch.serialization.safe_globals(numpy_array_globals):
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise ValueError(f"{os.fspath(path)} is not a qec pre-decoder checkpoint (format {CHECKPOINT_FORMAT!r}): "
+                         f"torch.load(weights_only=True) failed with {type(e).__name__}: "
+                         f"{str(e).splitlines()[0][:200] if str(e) else ''}") from e
+    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{os.fspath(path)} is not a qec pre-decoder checkpoint (format {CHECKPOINT_FORMAT!r})")
+    return ckpt
+
+
 class PreDecoder:
     """A trained network plus the rule that turns its logits into committed edges.
 
@@ -125,16 +155,14 @@ class PreDecoder:
             resource = importlib.resources.files("qec.models") / f"{name}.pt"
             with importlib.resources.as_file(resource) as path:
                 return PreDecoder.from_checkpoint(path)
-        if not os.path.exists(name):
+        if not os.path.isfile(name):
             raise ValueError(f"model {name!r} is neither a shipped model {SHIPPED_MODELS} nor an existing file")
         return PreDecoder.from_checkpoint(name)
 
     @staticmethod
     def from_checkpoint(path: str | os.PathLike) -> "PreDecoder":
         """Rebuilds a pre-decoder from a checkpoint file alone (training or exported)."""
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
-        if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"{path} is not a qec pre-decoder checkpoint (format {CHECKPOINT_FORMAT!r})")
+        ckpt = load_checkpoint_file(path)
         net = PreDecoderNet(NetworkConfig(**ckpt["network"]))
         net.load_state_dict(ckpt["state_dict"])
         net.eval()

@@ -24,7 +24,7 @@ from qec._device import resolve_device, warn_if_slow_precision
 from qec._graph import DecodingGraph
 from qec._labels import equivalence_labels, teacher_labels
 from qec._matching import Matcher
-from qec._predecoder import PRECISIONS, PreDecoder, precision_autocast
+from qec._predecoder import PRECISIONS, PreDecoder, load_checkpoint_file, precision_autocast
 from qec._sampling import StimSampler, TorchSampler
 from qec._workers import spawn_pool
 
@@ -358,13 +358,13 @@ def train(cfg: TrainConfig) -> PreDecoder:
     ckpt_path = os.path.join(cfg.out_dir, "ckpt.pt")
     resume, start_model = None, None
     if cfg.init_from != "resume" and os.path.exists(ckpt_path) and not cfg.overwrite:
-        step_done = torch.load(ckpt_path, map_location="cpu", weights_only=False).get("step", "?")
+        step_done = load_checkpoint_file(ckpt_path).get("step", "?")
         raise ValueError(f"{cfg.out_dir} holds a run's checkpoint (step {step_done}); continue it with "
                          "init_from=resume, start afresh over it with overwrite=true, or choose another out_dir")
     if cfg.init_from == "resume":
         if not os.path.exists(ckpt_path):
             raise ValueError(f"init_from='resume' but {ckpt_path} does not exist")
-        resume = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        resume = load_checkpoint_file(ckpt_path)
         saved = resume["train_config"]
         defaults = TrainConfig()
         cfg = dataclasses.replace(cfg, **{k: saved.get(k, getattr(defaults, k)) for k in RESUME_KEYS})

@@ -7,6 +7,7 @@ import torch
 import torch.multiprocessing as mp
 
 import qec
+from qec._predecoder import load_checkpoint_file
 
 
 def _worker(rank, world, port, out_dir):
@@ -28,7 +29,7 @@ def _free_port():
 def test_two_process_training_writes_one_checkpoint_that_counts_both(tmp_path):
     out_dir = str(tmp_path / "run")
     mp.spawn(_worker, args=(2, _free_port(), out_dir), nprocs=2, join=True)
-    ckpt = torch.load(os.path.join(out_dir, "ckpt.pt"), weights_only=False)
+    ckpt = load_checkpoint_file(os.path.join(out_dir, "ckpt.pt"))
     assert ckpt["step"] == 20
     assert ckpt["metadata"]["shots_seen"] == 20 * 16 * 2
     assert all(torch.isfinite(v).all() for v in ckpt["state_dict"].values())
@@ -38,5 +39,5 @@ def test_two_process_training_writes_one_checkpoint_that_counts_both(tmp_path):
                                              eval_every=10, eval_shots=100, eval_distance=3,
                                              eval_noise="uniform:0.02", progress=False, threads=1,
                                              device="cpu")))
-    one = torch.load(tmp_path / "single" / "ckpt.pt", weights_only=False)["state_dict"]
+    one = load_checkpoint_file(tmp_path / "single" / "ckpt.pt")["state_dict"]
     assert any(not torch.equal(one[k], ckpt["state_dict"][k]) for k in one)

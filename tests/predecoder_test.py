@@ -156,6 +156,33 @@ def test_unknown_model_name_lists_the_shipped_ones():
         qec.PreDecoder.load("no-such-model")
 
 
+def test_a_path_that_holds_no_checkpoint_is_rejected_with_its_name(tmp_path):
+    with pytest.raises(ValueError, match="neither a shipped model"):
+        qec.PreDecoder.load(tmp_path)  # a directory
+    (tmp_path / "notes.pt").write_text("not a checkpoint")
+    with pytest.raises(ValueError, match="notes.pt is not a qec pre-decoder checkpoint"):
+        qec.PreDecoder.load(tmp_path / "notes.pt")
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="other.pt is not a qec pre-decoder checkpoint"):
+        qec.PreDecoder.load(tmp_path / "other.pt")
+
+
+class _RunsCodeWhenUnpickled:
+    def __reduce__(self):
+        return (print, ("this ran on load",))
+
+
+def test_a_checkpoint_is_read_without_running_code_from_the_file(tmp_path, graph_d5, tiny_predecoder, capsys):
+    ckpt = tiny_predecoder.checkpoint(payload=_RunsCodeWhenUnpickled())
+    torch.save(ckpt, tmp_path / "booby.pt")
+    with pytest.raises(ValueError, match="weights_only=True"):
+        qec.PreDecoder.load(tmp_path / "booby.pt")
+    assert "this ran on load" not in capsys.readouterr().out
+    del ckpt["payload"]
+    torch.save(ckpt, tmp_path / "plain.pt")
+    assert qec.PreDecoder.load(tmp_path / "plain.pt").classes == tiny_predecoder.classes
+
+
 def test_correlation_safe_commits_y_parts_together_or_leaves_them(graph_d5, tiny_predecoder):
     bound = tiny_predecoder.bind(graph_d5)
     batch = qec.StimSampler(graph_d5, seed=8).sample(200)

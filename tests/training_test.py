@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import qec
+from qec._predecoder import load_checkpoint_file
 
 
 def _config(tmp_path, **overrides):
@@ -36,22 +37,22 @@ def test_training_reduces_the_loss_and_resumes(tmp_path):
     qec.train(cfg)
     trained = qec.PreDecoder.from_checkpoint(tmp_path / "run" / "ckpt.pt")  # the last step, not the best
     assert _loss(trained, graph, seed=99) < 0.75 * _loss(before, graph, seed=99)
-    ckpt = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)
+    ckpt = load_checkpoint_file(tmp_path / "run" / "ckpt.pt")
     assert ckpt["step"] == 60 and ckpt["train_config"]["width"] == 8 and "optimizer" in ckpt and "rng" in ckpt
     # Resume continues from step 60 to 80, forcing the checkpoint's architecture.
     resumed = qec.train(_config(tmp_path, init_from="resume", steps=80, width=16))
     assert resumed.net.config.width == 8
-    assert torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)["step"] == 80
+    assert load_checkpoint_file(tmp_path / "run" / "ckpt.pt")["step"] == 80
 
 
 def test_a_new_run_does_not_replace_an_earlier_runs_checkpoint_unless_told(tmp_path):
     qec.train(_config(tmp_path, steps=4, eval_every=2))
     with pytest.raises(ValueError, match="holds a run's checkpoint \\(step 4\\); continue it with init_from=resume"):
         qec.train(_config(tmp_path, steps=2, eval_every=2))
-    assert torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)["step"] == 4  # untouched
+    assert load_checkpoint_file(tmp_path / "run" / "ckpt.pt")["step"] == 4  # untouched
     qec.train(_config(tmp_path, steps=2, eval_every=2, overwrite=True))
-    assert torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)["step"] == 2
-    assert torch.load(tmp_path / "run" / "best.pt", weights_only=False)["step"] == 2  # the old best is gone too
+    assert load_checkpoint_file(tmp_path / "run" / "ckpt.pt")["step"] == 2
+    assert load_checkpoint_file(tmp_path / "run" / "best.pt")["step"] == 2  # the old best is gone too
 
 
 def test_bfloat16_training_learns_and_really_rounds(tmp_path):
@@ -62,8 +63,8 @@ def test_bfloat16_training_learns_and_really_rounds(tmp_path):
     assert _loss(rounded, graph, seed=99) < 0.75 * _loss(before, graph, seed=99)
     qec.train(_config(tmp_path / "fp32", steps=2, eval_every=2))
     qec.train(_config(tmp_path / "bf16_2", steps=2, eval_every=2, precision="bfloat16"))
-    exact = torch.load(tmp_path / "fp32" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
-    two_steps = torch.load(tmp_path / "bf16_2" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
+    exact = load_checkpoint_file(tmp_path / "fp32" / "run" / "ckpt.pt")["state_dict"]
+    two_steps = load_checkpoint_file(tmp_path / "bf16_2" / "run" / "ckpt.pt")["state_dict"]
     assert any(not torch.equal(exact[k], two_steps[k]) for k in exact)  # the same two steps, rounded differently
     with pytest.raises(ValueError, match="precision='half'"):
         qec.train(_config(tmp_path / "bad", precision="half"))
@@ -73,8 +74,8 @@ def test_resumed_training_equals_uninterrupted_training(tmp_path):
     qec.train(_config(tmp_path / "a", steps=40, eval_every=20))
     qec.train(_config(tmp_path / "b", steps=40, eval_every=20, pause_at=20))
     qec.train(_config(tmp_path / "b", steps=40, eval_every=20, init_from="resume"))
-    a = torch.load(tmp_path / "a" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
-    b = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
+    a = load_checkpoint_file(tmp_path / "a" / "run" / "ckpt.pt")["state_dict"]
+    b = load_checkpoint_file(tmp_path / "b" / "run" / "ckpt.pt")["state_dict"]
     for key in a:
         torch.testing.assert_close(a[key], b[key])
 
@@ -83,15 +84,15 @@ def test_weight_average_is_saved_with_the_live_weights_and_resumes_exactly(tmp_p
     qec.train(_config(tmp_path / "a", steps=40, eval_every=20, ema_decay=0.9))
     qec.train(_config(tmp_path / "b", steps=40, eval_every=20, ema_decay=0.9, pause_at=20))
     qec.train(_config(tmp_path / "b", steps=40, eval_every=20, ema_decay=0.9, init_from="resume"))
-    a = torch.load(tmp_path / "a" / "run" / "ckpt.pt", weights_only=False)
-    b = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)
+    a = load_checkpoint_file(tmp_path / "a" / "run" / "ckpt.pt")
+    b = load_checkpoint_file(tmp_path / "b" / "run" / "ckpt.pt")
     for key in a["state_dict"]:
         torch.testing.assert_close(a["state_dict"][key], b["state_dict"][key])
         torch.testing.assert_close(a["train_state_dict"][key], b["train_state_dict"][key])
     # The average lags the live weights; a run without one trains the same live weights.
     assert any(not torch.equal(a["state_dict"][k], a["train_state_dict"][k]) for k in a["state_dict"])
     qec.train(_config(tmp_path / "c", steps=40, eval_every=20))
-    plain = torch.load(tmp_path / "c" / "run" / "ckpt.pt", weights_only=False)
+    plain = load_checkpoint_file(tmp_path / "c" / "run" / "ckpt.pt")
     assert "train_state_dict" not in plain
     for key in plain["state_dict"]:
         torch.testing.assert_close(plain["state_dict"][key], a["train_state_dict"][key])
@@ -123,8 +124,8 @@ def test_lion_training_learns_and_resumes_exactly(tmp_path):
     qec.train(_config(tmp_path / "a", **lion))
     qec.train(_config(tmp_path / "b", pause_at=20, **lion))
     qec.train(_config(tmp_path / "b", init_from="resume", **lion))
-    a = torch.load(tmp_path / "a" / "run" / "ckpt.pt", weights_only=False)
-    b = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)
+    a = load_checkpoint_file(tmp_path / "a" / "run" / "ckpt.pt")
+    b = load_checkpoint_file(tmp_path / "b" / "run" / "ckpt.pt")
     for key in a["state_dict"]:
         torch.testing.assert_close(a["state_dict"][key], b["state_dict"][key])
     graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, basis="x", noise="uniform:0.02"))
@@ -138,7 +139,7 @@ def test_lion_training_learns_and_resumes_exactly(tmp_path):
 def test_resume_keeps_the_checkpoints_optimizer(tmp_path):
     qec.train(_config(tmp_path, optimizer="lion", steps=6, eval_every=3, pause_at=3))
     qec.train(_config(tmp_path, optimizer="adamw", steps=6, eval_every=3, init_from="resume"))
-    ckpt = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)
+    ckpt = load_checkpoint_file(tmp_path / "run" / "ckpt.pt")
     assert ckpt["step"] == 6 and ckpt["train_config"]["optimizer"] == "lion"
     assert set(ckpt["optimizer"]["state"][0]) == {"momentum"}  # Lion's state, not AdamW's
 
@@ -146,7 +147,7 @@ def test_resume_keeps_the_checkpoints_optimizer(tmp_path):
 def test_resume_keeps_the_checkpoints_skip_connections_and_mlps(tmp_path):
     qec.train(_config(tmp_path, residual=True, mlp=2, steps=6, eval_every=3, pause_at=3))
     resumed = qec.train(_config(tmp_path, residual=False, steps=6, eval_every=3, init_from="resume"))
-    ckpt = torch.load(tmp_path / "run" / "ckpt.pt", weights_only=False)
+    ckpt = load_checkpoint_file(tmp_path / "run" / "ckpt.pt")
     assert ckpt["step"] == 6 and ckpt["train_config"]["residual"] and resumed.net.config.residual
     assert ckpt["train_config"]["mlp"] == 2 and resumed.net.config.mlp == 2 and len(resumed.net.mlps) == 2
 
@@ -160,13 +161,13 @@ def test_fine_tuning_starts_from_the_models_weights_and_shape_and_says_so(tmp_pa
     assert tuned.net.config.width == 8
     for key, value in start.net.state_dict().items():
         torch.testing.assert_close(tuned.net.state_dict()[key], value)
-    ckpt = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)
+    ckpt = load_checkpoint_file(tmp_path / "b" / "run" / "ckpt.pt")
     origin = ckpt["metadata"]["fine_tuned_from"]
     assert ckpt["step"] == 1 and origin["model"] == str(start_path) and origin["shots_seen"] == 30 * 64
     assert len(origin["weights_sha256"]) == 64
     # A resumed fine-tuning run still says where it started.
     qec.train(_config(tmp_path / "b", init_from="resume", steps=2, eval_every=1, lr=1e-12))
-    resumed = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)
+    resumed = load_checkpoint_file(tmp_path / "b" / "run" / "ckpt.pt")
     assert resumed["step"] == 2 and resumed["metadata"]["fine_tuned_from"] == origin
 
 
@@ -183,8 +184,8 @@ def test_label_workers_give_the_same_run(tmp_path):
     # Two bases, so the workers must pick each task's own matcher.
     qec.train(_config(tmp_path / "a", steps=6, eval_every=6, bases="x,z"))
     qec.train(_config(tmp_path / "b", steps=6, eval_every=6, bases="x,z", label_workers=2))
-    a = torch.load(tmp_path / "a" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
-    b = torch.load(tmp_path / "b" / "run" / "ckpt.pt", weights_only=False)["state_dict"]
+    a = load_checkpoint_file(tmp_path / "a" / "run" / "ckpt.pt")["state_dict"]
+    b = load_checkpoint_file(tmp_path / "b" / "run" / "ckpt.pt")["state_dict"]
     for key in a:
         torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
 

@@ -22,10 +22,8 @@ and a floor where the noise varies across qubits (at least 4 from noise spread 0
 
 import argparse
 
-import torch
-
 import qec
-from qec._predecoder import parse_threshold_pairs
+from qec._predecoder import load_checkpoint_file, parse_threshold_pairs
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -59,7 +57,7 @@ if __name__ == "__main__":
     parser.add_argument("--threshold-reweighted-correlated", type=float, default=None,
                         help="hard-commit threshold before two-pass correlated reweighted matching")
     args = parser.parse_args()
-    ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+    ckpt = load_checkpoint_file(args.checkpoint)
     predecoder = qec.PreDecoder.from_checkpoint(args.checkpoint)
     if args.threshold is not None:
         predecoder.threshold = args.threshold
