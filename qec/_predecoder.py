@@ -43,10 +43,8 @@ def load_checkpoint_file(path: str | os.PathLike) -> dict:
     """
     if not os.path.isfile(path):
         raise ValueError(f"{os.fspath(path)!r} is not a file; expected a qec pre-decoder checkpoint (.pt)")
-    numpy_array_globals = [np.zeros(1).__reduce__()[0], np.ndarray, np.dtype, type(np.dtype(np.uint32)),
-                           type(np.dtype(np.float64))]
     try:
-        with torch.serialization.safe_globals(numpy_array_globals):
+        with torch.serialization.safe_globals(_numpy_globals()):
             ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
         raise ValueError(f"{os.fspath(path)} is not a qec pre-decoder checkpoint (format {CHECKPOINT_FORMAT!r}): "
@@ -55,6 +53,14 @@ def load_checkpoint_file(path: str | os.PathLike) -> dict:
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{os.fspath(path)} is not a qec pre-decoder checkpoint (format {CHECKPOINT_FORMAT!r})")
     return ckpt
+
+
+@functools.cache
+def _numpy_globals() -> list:
+    """What unpickling NumPy arrays and scalars of the plain numeric dtypes needs, and no more."""
+    dtypes = [np.dtype(c) for c in "?bBhHiIlLqQefdgFDG"]
+    return [np.zeros(1).__reduce__()[0], np.float64(0).__reduce__()[0], np.ndarray, np.dtype,
+            *{type(dtype) for dtype in dtypes}]
 
 
 class PreDecoder:

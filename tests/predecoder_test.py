@@ -179,8 +179,11 @@ def test_a_checkpoint_is_read_without_running_code_from_the_file(tmp_path, graph
         qec.PreDecoder.load(tmp_path / "booby.pt")
     assert "this ran on load" not in capsys.readouterr().out
     del ckpt["payload"]
+    ckpt["rng"] = {"numpy": np.random.get_state()}  # what a training checkpoint holds besides tensors
+    ckpt["metadata"] = {"errors": np.int64(3), "density": np.float32(0.25), "mask": np.ones(4, dtype=bool)}
     torch.save(ckpt, tmp_path / "plain.pt")
-    assert qec.PreDecoder.load(tmp_path / "plain.pt").classes == tiny_predecoder.classes
+    loaded = qec.PreDecoder.load(tmp_path / "plain.pt")
+    assert loaded.classes == tiny_predecoder.classes and loaded.metadata["errors"] == 3
 
 
 def test_correlation_safe_commits_y_parts_together_or_leaves_them(graph_d5, tiny_predecoder):
