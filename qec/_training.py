@@ -377,6 +377,9 @@ def train(cfg: TrainConfig) -> PreDecoder:
         shape = start_model.net.config
         cfg = dataclasses.replace(cfg, width=shape.width, depth=shape.depth, kernel=shape.kernel,
                                   residual=shape.residual, mlp=shape.mlp)
+    for key in ("steps", "batch_size", "eval_every", "eval_shots"):  # the network's shape checks its own
+        if getattr(cfg, key) < 1:
+            raise ValueError(f"{key}={getattr(cfg, key)}; expected >= 1")
     if cfg.loss_on not in ("eligible", "all"):
         raise ValueError(f"loss_on={cfg.loss_on!r}; expected 'eligible' or 'all'")
     if cfg.labels not in ("equivalence", "fired", "teacher"):

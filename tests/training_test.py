@@ -204,6 +204,14 @@ def test_config_rejects_unknown_keys_and_bad_types(tmp_path):
         qec.TrainConfig.from_args(["--config"])
 
 
+@pytest.mark.parametrize("key", ["steps", "batch_size", "eval_every", "eval_shots"])
+def test_a_count_below_one_is_refused_before_the_run_starts(tmp_path, key):
+    cfg = qec.TrainConfig(out_dir=str(tmp_path / "run"), **{key: 0})
+    with pytest.raises(ValueError, match=f"{key}=0; expected >= 1"):
+        qec.train(cfg)
+    assert not (tmp_path / "run" / "ckpt.pt").exists()
+
+
 def test_train_help_lists_every_key_with_its_default_and_meaning(capsys):
     from qec._command._main_train import main
     assert main(command_line_args=["--help"]) == 0
