@@ -257,3 +257,9 @@ def test_decode_explains_bad_files(tmp_path):
     np.save(tmp_path / "dets.npy", np.zeros((10, 5), dtype=bool))
     with pytest.raises(SystemExit, match="expected bool or 0/1 uint8 \\(num_shots, 24\\)"):
         main(command_line_args=base + ["--out", str(tmp_path / "pred.01")])
+    binary = ["decode", "--circuit", str(tmp_path / "dets.npy"), "--events", str(tmp_path / "dets.npy"),
+              "--out", str(tmp_path / "pred.01"), "--no-progress"]
+    with pytest.raises(SystemExit, match="dets.npy is not text; expected a detector error model"):
+        main(command_line_args=binary)
+    with pytest.raises(SystemExit, match="is not a file"):
+        main(command_line_args=binary[:2] + [str(tmp_path)] + binary[3:])

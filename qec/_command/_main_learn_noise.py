@@ -20,9 +20,13 @@ EXAMPLES = """examples:
 def load_reference(path: str):
     """A decomposed DEM from a ``.dem`` file, or from a circuit file (``.stim``)."""
     import stim
-    if not os.path.exists(path):
-        raise SystemExit(f"{path} does not exist")
-    text = open(path).read()
+    if not os.path.isfile(path):
+        raise SystemExit(f"{path} does not exist" if not os.path.exists(path) else f"{path} is not a file")
+    try:
+        text = open(path, encoding="utf-8").read()
+    except UnicodeDecodeError:
+        raise SystemExit(f"{path} is not text; expected a detector error model (.dem) or a Stim circuit "
+                         "(.stim) in Stim's text format") from None
     try:
         return stim.DetectorErrorModel(text) if not path.endswith(".stim") else _circuit_dem(stim.Circuit(text))
     except ValueError:
