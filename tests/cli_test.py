@@ -263,3 +263,22 @@ def test_decode_explains_bad_files(tmp_path):
         main(command_line_args=binary)
     with pytest.raises(SystemExit, match="is not a file"):
         main(command_line_args=binary[:2] + [str(tmp_path)] + binary[3:])
+
+
+def test_models_lists_every_shipped_model_with_its_card_and_its_threshold_on_a_circuit():
+    import os
+    rows = [json.loads(line) for line in run(["models", "--distance", "9", "--rounds", "9", "--noise", "si1000:0.003",
+                                              "--json"]).splitlines()]
+    assert [r["model"] for r in rows] == list(qec._predecoder.SHIPPED_MODELS)
+    circuit = qec.generate_circuit(9, 9, basis="x", noise="si1000:0.003")
+    for row in rows:
+        model = qec.PreDecoder.load(row["model"])
+        assert row["parameters"] == sum(p.numel() for p in model.net.parameters())
+        assert row["threshold"] == qec.Decoder.from_circuit(circuit, model=model, device="cpu").threshold
+        assert os.path.isfile(row["card"]) and row["card"].endswith(f"{row['model']}.md")
+    assert rows[0]["threshold"] != qec.Decoder.from_circuit(  # the rule by the kind of noise, not by density
+        qec.generate_circuit(9, 9, basis="x", noise="uniform:0.003"), device="cpu").threshold
+    table = run(["models"])
+    assert "accurate-mlp" in table and "658,569" in table and "threshold" not in table
+    with pytest.raises(SystemExit, match="give --distance and --rounds together"):
+        main(command_line_args=["models", "--distance", "9"])

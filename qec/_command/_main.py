@@ -11,6 +11,7 @@ SUBCOMMANDS = {
     "train": ("qec._command._main_train", "train a pre-decoder (resumable)"),
     "learn-noise": ("qec._command._main_learn_noise", "learn a detector error model from detection events"),
     "bench": ("qec._command._main_bench", "time PyMatching, the pre-decoder and the pipeline on the same shots"),
+    "models": ("qec._command._main_models", "the shipped pre-decoders and the threshold each takes on a circuit"),
 }
 
 USAGE = """usage: qec <command> [options]
@@ -34,7 +35,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         >>> main(command_line_args=["frobnicate"])
         Traceback (most recent call last):
         ...
-        SystemExit: unknown command 'frobnicate'; available: demo, ler, decode, train, learn-noise, bench
+        SystemExit: unknown command 'frobnicate'; available: demo, ler, decode, train, learn-noise, bench, models
     """
     args = sys.argv[1:] if command_line_args is None else list(command_line_args)
     if not args or args[0] in ("-h", "--help", "help"):

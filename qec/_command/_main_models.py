@@ -1,0 +1,81 @@
+"""`qec models`: the shipped pre-decoders, their size and training, and the threshold each takes on a circuit."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.resources
+import json
+
+from qec._predecoder import SHIPPED_MODELS
+
+ROLES = {
+    "default": "the demo's model: small, trained in 19 CPU minutes",
+    "fast": "the fewest parameters and the least time per round",
+    "accurate": "width 64, trained on d = 13 volumes",
+    "accurate-mlp": "accurate with a per-voxel MLP after each convolution: the most accurate",
+}
+
+EXAMPLES = """examples:
+  qec models
+  qec models --distance 13 --rounds 13 --noise uniform:0.003     # each model's hard threshold on that circuit
+  qec models --json
+"""
+
+
+def describe(name: str, circuit=None) -> dict:
+    """One shipped model's facts, as ``qec models --json`` prints them.
+
+    Examples:
+        >>> describe("fast")["parameters"]
+        22249
+    """
+    import qec
+    model = qec.PreDecoder.load(name)
+    config, meta = model.net.config, model.metadata
+    row = {"model": name, "role": ROLES[name], "parameters": sum(p.numel() for p in model.net.parameters()),
+           "receptive_field": config.receptive_field, "width": config.width, "depth": config.depth,
+           "residual": config.residual, "mlp": config.mlp, "training_shots": meta.get("shots_seen"),
+           "training_minutes": meta.get("train_minutes"), "training_machine": meta.get("machine"),
+           "training_noise": meta.get("training_noise"),
+           "card": str(importlib.resources.files("qec.models") / f"{name}.md")}
+    if circuit is not None:
+        decoder = qec.Decoder.from_circuit(circuit, model=model, device="cpu")
+        row["threshold"] = decoder.threshold
+    return row
+
+
+def main(*, command_line_args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="qec models", description=__doc__, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--distance", type=int, default=None, help="with --rounds: a circuit to show thresholds on")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--basis", choices=("x", "z"), default="x")
+    parser.add_argument("--noise", default="uniform:0.006",
+                        help="uniform:P or si1000:P, optionally +lognormal:SIGMA:SEED")
+    parser.add_argument("--json", action="store_true", help="one JSON object per model per line")
+    args = parser.parse_args(command_line_args)
+    circuit = None
+    if (args.distance is None) != (args.rounds is None):
+        raise SystemExit("qec models: give --distance and --rounds together (the circuit to show thresholds on)")
+    if args.distance is not None:
+        import qec
+        try:
+            circuit = qec.generate_circuit(args.distance, args.rounds, basis=args.basis, noise=args.noise)
+        except ValueError as e:
+            raise SystemExit(f"qec models: {e}") from None
+    rows = [describe(name, circuit) for name in SHIPPED_MODELS]
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    here = "" if circuit is None else f"  threshold at d={args.distance}, r={args.rounds}, {args.basis}, {args.noise}"
+    print(f"{'model':<14}{'parameters':>11}{'R':>4}  {'trained on':<32}{here}".rstrip())
+    for row in rows:
+        trained = f"{row['training_shots']:,} shots, {row['training_minutes']:.0f} min"
+        line = f"{row['model']:<14}{row['parameters']:>11,}{row['receptive_field']:>4}  {trained:<32}"
+        if circuit is not None:
+            threshold = row["threshold"]
+            line += "  " + (",".join(f"{t:g}" for t in threshold) if isinstance(threshold, list) else f"{threshold:g}")
+        print(line.rstrip())
+        print(f"{'':<14}{row['role']}; card: {row['card']}")
+    return 0
