@@ -76,6 +76,10 @@ class TrainConfig:
                                     "apply); 'all'")
     labels: str = _key("teacher", "'teacher': the edges correlated matching chooses; 'equivalence': the true "
                                   "errors join the edge's events; 'fired' (see qec._labels)")
+    distill_from: str = _key("", "a trained model (shipped name or checkpoint) whose edge probabilities are mixed "
+                                 "into the targets: knowledge distillation ('' = off)")
+    distill_weight: float = _key(0.5, "with distill_from: the share of the model's probabilities in each target "
+                                      "(the rest is the labels above)")
     # optimisation
     steps: int = _key(2000, "total optimizer steps (the cosine schedule ends here)")
     batch_size: int = _key(128, "shots per step")
@@ -391,6 +395,8 @@ def train(cfg: TrainConfig) -> PreDecoder:
         raise ValueError(f"ema_decay={cfg.ema_decay}; expected 0 (off) or a decay in (0, 1)")
     if cfg.optimizer not in _OPTIMIZERS:
         raise ValueError(f"optimizer={cfg.optimizer!r}; expected one of {tuple(_OPTIMIZERS)}")
+    if cfg.distill_from and not 0 < cfg.distill_weight <= 1:
+        raise ValueError(f"distill_weight={cfg.distill_weight}; expected a share in (0, 1]")
     if main_process:
         print("config:", json.dumps(dataclasses.asdict(cfg)), f"world_size: {world}", file=sys.stderr)
 
@@ -418,6 +424,11 @@ def train(cfg: TrainConfig) -> PreDecoder:
                              f"volumes have {predecoder.classes}")
         predecoder.net.load_state_dict(start_model.net.state_dict())
         predecoder.metadata["fine_tuned_from"] = _model_origin(cfg.init_from, start_model)
+    distill_net = None
+    if cfg.distill_from:
+        distilled = PreDecoder.load(cfg.distill_from)
+        predecoder.metadata["distilled_from"] = _model_origin(cfg.distill_from, distilled)
+        distill_net = _frozen_network(distilled, predecoder.classes, device)
     net = predecoder.net.to(device)
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device] if device.type == "cuda" else None)
@@ -469,6 +480,10 @@ def train(cfg: TrainConfig) -> PreDecoder:
             x, target, mask = task.batch(cfg.batch_size, seed=step_seed, loss_on=cfg.loss_on, labels=cfg.labels)
             with precision_autocast(device, cfg.precision):
                 logits = model(x).reshape(cfg.batch_size, -1)  # (B, C*T*H*W)
+                if distill_net is not None:
+                    with torch.no_grad():
+                        soft = torch.sigmoid(distill_net(x).reshape(cfg.batch_size, -1).float())
+                    target = (1 - cfg.distill_weight) * target + cfg.distill_weight * soft
             logits = logits.float()
             loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
                     * mask).sum() / mask.sum().clamp(min=1)
@@ -593,6 +608,16 @@ class _WeightAverage:
             yield {k: v.cpu() for k, v in live.items()}
         finally:
             net.load_state_dict(live)
+
+
+def _frozen_network(model: PreDecoder, classes: list, device: torch.device) -> torch.nn.Module:
+    """``model``'s network, frozen, on ``device``: distillation mixes its edge probabilities into the targets."""
+    if model.classes != classes:
+        raise ValueError(f"distill_from has edge classes {model.classes}; the training volumes have {classes}")
+    net = model.net.to(device).eval()
+    for parameter in net.parameters():
+        parameter.requires_grad_(False)
+    return net
 
 
 def _rng_state() -> dict:

@@ -180,6 +180,30 @@ def test_fine_tuning_rejects_a_model_of_other_edge_classes_or_a_missing_one(tmp_
         qec.train(_config(tmp_path, init_from="nowhere.pt", steps=1))
 
 
+def test_distillation_pulls_the_network_towards_the_given_models_probabilities(tmp_path):
+    graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, basis="x", noise="uniform:0.02"))
+    other = qec.PreDecoder.untrained(classes=graph.classes, width=4, depth=1, seed=7)  # near 0.5 everywhere
+    other.save(tmp_path / "other.pt")
+    plain = qec.train(_config(tmp_path / "plain"))
+    distilled = qec.train(_config(tmp_path / "distilled", distill_from=str(tmp_path / "other.pt"), distill_weight=1.0))
+
+    def gap(model):  # mean |difference of edge probabilities| to `other` on eligible edges of fresh shots
+        dets = torch.as_tensor(qec.StimSampler(graph, seed=5).sample(500).dets)
+        bound, reference = model.bind(graph), other.bind(graph)
+        mask = bound.eligible(dets)
+        return (torch.sigmoid(bound.edge_logits(dets)) - torch.sigmoid(reference.edge_logits(dets)))[mask].abs().mean()
+
+    assert gap(distilled) < 0.5 * gap(plain)
+    origin = load_checkpoint_file(tmp_path / "distilled" / "run" / "ckpt.pt")["metadata"]["distilled_from"]
+    assert origin["model"] == str(tmp_path / "other.pt") and len(origin["weights_sha256"]) == 64
+    mismatched = qec.PreDecoder.untrained(classes=[(0, 0, 0, 1)], width=4, depth=1)
+    mismatched.save(tmp_path / "mismatched.pt")
+    with pytest.raises(ValueError, match="distill_from has edge classes"):
+        qec.train(_config(tmp_path / "c", distill_from=str(tmp_path / "mismatched.pt"), steps=1))
+    with pytest.raises(ValueError, match="distill_weight=0"):
+        qec.train(_config(tmp_path / "d", distill_from="fast", distill_weight=0.0, steps=1))
+
+
 def test_label_workers_give_the_same_run(tmp_path):
     # Two bases, so the workers must pick each task's own matcher.
     qec.train(_config(tmp_path / "a", steps=6, eval_every=6, bases="x,z"))
