@@ -34,9 +34,9 @@ def load_checkpoint_file(path: str | os.PathLike) -> dict:
     NumPy's random state), so a model file from elsewhere cannot execute anything on load.
 
     Examples:
-        >>> ckpt = load_checkpoint_file("models/default.pt")  # doctest: +SKIP
-        >>> ckpt["format"]  # doctest: +SKIP
-        'qec-predecoder-v1'
+        >>> ckpt = load_checkpoint_file(importlib.resources.files("qec.models") / "default.pt")
+        >>> ckpt["format"], ckpt["network"]["width"], ckpt["metadata"]["steps"]
+        ('qec-predecoder-v1', 32, 9000)
 
     Raises:
         ValueError: ``path`` is not a file, or does not hold a qec checkpoint.
