@@ -240,6 +240,19 @@ def test_decode_writes_what_the_decoder_predicts_and_counts_errors_against_pymat
     assert pipeline["density_residual"] < pipeline["density_in"] == pytest.approx(dets.mean())
 
 
+def test_decode_notes_rounds_that_differ_from_the_detector_coordinates(tmp_path, capsys):
+    import numpy as np
+    circuit = qec.generate_circuit(3, 5, basis="x", noise="uniform:0.01")
+    (tmp_path / "c.stim").write_text(str(circuit))
+    np.save(tmp_path / "dets.npy", circuit.compile_detector_sampler(seed=1).sample(50))
+    base = ["decode", "--circuit", str(tmp_path / "c.stim"), "--events", str(tmp_path / "dets.npy"),
+            "--out", str(tmp_path / "p.01"), "--json", "--no-progress"]
+    assert json.loads(run(base).splitlines()[0])["rounds"] == 5
+    assert "note" not in capsys.readouterr().err
+    assert json.loads(run(base + ["--rounds", "3"]).splitlines()[0])["rounds"] == 3
+    assert "--rounds 3, but the detector coordinates show 5 rounds" in capsys.readouterr().err
+
+
 def test_decode_explains_bad_files(tmp_path):
     import numpy as np
     circuit = qec.generate_circuit(3, 3, basis="x", noise="uniform:0.01")

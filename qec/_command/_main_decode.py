@@ -120,7 +120,11 @@ def run(args) -> list[dict]:
             write_observables(args.out, predictions[args.decoder], format=args.out_format)
         except ValueError as e:
             raise SystemExit(f"qec decode: {e}")
-    rounds = args.rounds if args.rounds is not None else max(graph.grid_shape[0] - 1, 1)
+    coordinate_rounds = max(graph.grid_shape[0] - 1, 1)
+    rounds = args.rounds if args.rounds is not None else coordinate_rounds
+    if rounds != coordinate_rounds:
+        print(f"qec decode: note: --rounds {rounds}, but the detector coordinates show {coordinate_rounds} rounds; "
+              f"the rate per round uses {rounds}", file=sys.stderr)
     shots = events.num_shots
     pipeline = decoder.predecoder is not None
     rows = []
