@@ -39,7 +39,7 @@ def main():
     args = parser.parse_args()
     model_path = args.model
     ckpt = load_checkpoint_file(model_path)
-    model = qec.PreDecoder.from_checkpoint(model_path)
+    model = qec.PreDecoder.from_checkpoint_dict(ckpt)
     meta, cfg, net = model.metadata, ckpt.get("train_config") or {}, model.net.config
     ler = [json.loads(line) for line in open(args.ler) if line.strip()]
     bench = [json.loads(line) for line in open(args.bench) if line.strip()] if args.bench else []

@@ -168,7 +168,11 @@ class PreDecoder:
     @staticmethod
     def from_checkpoint(path: str | os.PathLike) -> "PreDecoder":
         """Rebuilds a pre-decoder from a checkpoint file alone (training or exported)."""
-        ckpt = load_checkpoint_file(path)
+        return PreDecoder.from_checkpoint_dict(load_checkpoint_file(path))
+
+    @staticmethod
+    def from_checkpoint_dict(ckpt: dict) -> "PreDecoder":
+        """Rebuilds a pre-decoder from a checkpoint already read (:func:`load_checkpoint_file`)."""
         net = PreDecoderNet(NetworkConfig(**ckpt["network"]))
         net.load_state_dict(ckpt["state_dict"])
         net.eval()

@@ -58,7 +58,7 @@ if __name__ == "__main__":
                         help="hard-commit threshold before two-pass correlated reweighted matching")
     args = parser.parse_args()
     ckpt = load_checkpoint_file(args.checkpoint)
-    predecoder = qec.PreDecoder.from_checkpoint(args.checkpoint)
+    predecoder = qec.PreDecoder.from_checkpoint_dict(ckpt)
     if args.threshold is not None:
         predecoder.threshold = args.threshold
     try:

@@ -22,7 +22,7 @@ EXAMPLES = """examples:
 """
 
 
-def describe(name: str, circuit=None) -> dict:
+def describe(name: str, graph=None) -> dict:
     """One shipped model's facts, as ``qec models --json`` prints them.
 
     Examples:
@@ -38,9 +38,8 @@ def describe(name: str, circuit=None) -> dict:
            "training_minutes": meta.get("train_minutes"), "training_machine": meta.get("machine"),
            "training_noise": meta.get("training_noise"),
            "card": str(importlib.resources.files("qec.models") / f"{name}.md")}
-    if circuit is not None:
-        decoder = qec.Decoder.from_circuit(circuit, model=model, device="cpu")
-        row["threshold"] = decoder.threshold
+    if graph is not None:
+        row["threshold"] = model.bind(graph).threshold
     return row
 
 
@@ -54,7 +53,7 @@ def main(*, command_line_args: list[str]) -> int:
                         help="uniform:P or si1000:P, optionally +lognormal:SIGMA:SEED")
     parser.add_argument("--json", action="store_true", help="one JSON object per model per line")
     args = parser.parse_args(command_line_args)
-    circuit = None
+    graph = None
     if (args.distance is None) != (args.rounds is None):
         raise SystemExit("qec models: give --distance and --rounds together (the circuit to show thresholds on)")
     if args.distance is not None:
@@ -63,17 +62,18 @@ def main(*, command_line_args: list[str]) -> int:
             circuit = qec.generate_circuit(args.distance, args.rounds, basis=args.basis, noise=args.noise)
         except ValueError as e:
             raise SystemExit(f"qec models: {e}") from None
-    rows = [describe(name, circuit) for name in SHIPPED_MODELS]
+        graph = qec.DecodingGraph.from_circuit(circuit)
+    rows = [describe(name, graph) for name in SHIPPED_MODELS]
     if args.json:
         for row in rows:
             print(json.dumps(row))
         return 0
-    here = "" if circuit is None else f"  threshold at d={args.distance}, r={args.rounds}, {args.basis}, {args.noise}"
+    here = "" if graph is None else f"  threshold at d={args.distance}, r={args.rounds}, {args.basis}, {args.noise}"
     print(f"{'model':<14}{'parameters':>11}{'R':>4}  {'trained on':<32}{here}".rstrip())
     for row in rows:
         trained = f"{row['training_shots']:,} shots, {row['training_minutes']:.0f} min"
         line = f"{row['model']:<14}{row['parameters']:>11,}{row['receptive_field']:>4}  {trained:<32}"
-        if circuit is not None:
+        if graph is not None:
             threshold = row["threshold"]
             line += "  " + (",".join(f"{t:g}" for t in threshold) if isinstance(threshold, list) else f"{threshold:g}")
         print(line.rstrip())
