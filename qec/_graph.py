@@ -231,7 +231,8 @@ class DecodingGraph:
         log-normal factors of spread σ (``qec.qubit_factors_lognormal``; at σ = 1, 0.61-0.72 over
         factor draws at d = 9-17, 0.52-0.85 at d = 5); SI1000 reads its own 0.12-0.25 with rounds = d
         or more, 0.29-0.51 with 1-3 rounds (``benchmarks/noise_statistics.py``). A DEM learned from
-        10^5 shots at d = 5 reads 0.12 under uniform noise (the fit's scatter).
+        10^5 shots at d = 5 reads 0.12 under uniform noise (the fit's scatter). NaN for a noiseless
+        circuit (no edges).
 
         Examples:
             >>> import qec
@@ -241,7 +242,7 @@ class DecodingGraph:
             >>> [round(DecodingGraph.from_circuit(qec.generate_circuit(5, 5, noise=n)).noise_spread, 2) for n in noises]
             [0.0, 0.25, 0.62]
         """
-        uniform = _uniform_twin_probabilities(self)
+        uniform = _uniform_twin_probabilities(self) if self.num_edges else None
         if uniform is None:
             return float("nan")
         shift = _log_odds(self.edge_probabilities) - _log_odds(uniform)

@@ -286,7 +286,7 @@ class StreamDecoder:
         flat = self._edge_class[edges] * L * H * W + (anchor - lo) * H * W + rows * W + cols
         logits = out[:, torch.as_tensor(flat, device=bound.device)]
         dets = np.unique(ends[ends != BOUNDARY])
-        local = np.searchsorted(dets, np.where(ends == BOUNDARY, dets[0], ends))
+        local = np.searchsorted(dets, ends)  # the boundary's entries are set next
         local[ends == BOUNDARY] = len(dets)
         det_layer, det_position = self.layers.layer_of(dets), self.layers.position(dets)
         active = np.ones((S, len(dets) + 1), dtype=bool)

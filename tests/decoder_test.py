@@ -116,3 +116,18 @@ def test_overlapped_matching_gives_the_same_predictions(experiment):
     pool = overlapped.matching_pool()
     overlapped.decode_batch(dets[:10])
     assert overlapped.matching_pool() is pool  # the worker processes outlive a call
+
+
+def test_a_noiseless_circuit_decodes_to_no_flips():
+    """p = 0 gives a DEM without edges: nothing to commit or match, every decoder predicts no flip."""
+    circuit = qec.generate_circuit(5, 6, noise="uniform:0")
+    dets = circuit.compile_detector_sampler(seed=1).sample(20)
+    for kwargs in ({}, {"reweight": True}, {"reweight": True, "shortcut": True}, {"correlated": True}):
+        decoder = qec.Decoder.from_circuit(circuit, model="default", device="cpu", **kwargs)
+        predictions, residual = decoder.decode_batch(dets, return_residual=True)
+        assert not predictions.any() and not residual.any(), kwargs
+    stream = qec.Decoder.from_circuit(circuit, model="default", device="cpu").stream(20, commit_rounds=2, buffer_rounds=2)
+    for layer in stream.layer_detectors:
+        stream.push(dets[:, layer])
+    predictions = stream.finish()
+    assert predictions.shape == (20, 1) and not predictions.any()
