@@ -72,6 +72,26 @@ def test_ler_skip_shots_extends_a_run_by_the_next_shots():
         main(command_line_args=base + ["--shots", "10", "--skip-shots", "100"])
 
 
+def test_ler_max_errors_stops_once_every_decoder_has_that_many():
+    base = ["ler", "--distance", "3", "--rounds", "3", "--noise", "uniform:0.02", "--seed", "4",
+            "--decoders", "pymatching,pipeline", "--json", "--no-progress"]
+    def rows(args):
+        return {r["decoder"]: r for r in map(json.loads, run(base + args).splitlines())}
+    first, two = rows(["--shots", "5000"]), rows(["--shots", "10000"])
+    fewest = min(r["errors"] for r in first.values())
+    stopped = rows(["--shots", "20000", "--max-errors", str(fewest)])  # both decoders have that many after 5,000
+    assert {r["shots"] for r in stopped.values()} == {5000} and stopped["pipeline"]["max_errors"] == fewest
+    assert {k: r["errors"] for k, r in stopped.items()} == {k: r["errors"] for k, r in first.items()}
+    more = rows(["--shots", "20000", "--max-errors", str(fewest + 1)])  # one decoder is short: another chunk
+    assert {r["shots"] for r in more.values()} == {10000}
+    assert {k: (r["errors"], r["only_this_fails"] if "only_this_fails" in r else None) for k, r in more.items()} == \
+        {k: (r["errors"], r["only_this_fails"] if "only_this_fails" in r else None) for k, r in two.items()}
+    capped = rows(["--shots", "7000", "--max-errors", "100000"])  # never reached: --shots caps the run
+    assert {r["shots"] for r in capped.values()} == {7000}
+    with pytest.raises(SystemExit, match="max-errors=0"):
+        main(command_line_args=base + ["--shots", "10", "--max-errors", "0"])
+
+
 def test_unknown_decoder_lists_the_available_ones():
     with pytest.raises(SystemExit, match="available: pymatching, pymatching-correlated"):
         main(command_line_args=["ler", "--distance", "3", "--rounds", "3", "--shots", "10", "--decoders", "magic"])

@@ -50,6 +50,8 @@ EXAMPLES = """examples:
   qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 \\
       --decoders pymatching,pymatching-correlated,pipeline,pipeline-correlated --json
   qec ler --distance 5 --rounds 10 --basis z --noise si1000:0.002 --shots 5000 --model runs/mine/best.pt
+  # until every decoder has made 100 errors, at most 10^6 shots
+  qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.003 --shots 1000000 --max-errors 100 --seed 1
   # 20,000 more shots after the first example's (together: the first 40,000 shots of seed 1)
   qec ler --distance 9 --rounds 9 --basis x --noise uniform:0.006 --shots 20000 --seed 1 --skip-shots 20000 --json
 """
@@ -66,6 +68,9 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, *, defaults: dict 
     parser.add_argument("--skip-shots", type=int, default=0,
                         help=f"sample and drop this many shots first (a multiple of {CHUNK}): extends an "
                              "earlier run with the same seed by new shots")
+    parser.add_argument("--max-errors", type=int, default=None,
+                        help=f"stop once every decoder has made this many errors (checked every {CHUNK} shots); "
+                             "--shots is then the most shots to take")
     parser.add_argument("--decoders", default=d.get("decoders", "pymatching,pipeline"),
                         help=f"comma-separated, from: {', '.join(DECODERS)}")
     parser.add_argument("--model", default="default", help=MODEL_HELP)
@@ -111,6 +116,8 @@ def run(args) -> list[dict]:
         raise SystemExit(f"qec ler: unknown decoder(s) {unknown}; available: {', '.join(DECODERS)}")
     if args.shots < 1:
         raise SystemExit(f"qec ler: --shots={args.shots}; expected >= 1")
+    if args.max_errors is not None and args.max_errors < 1:
+        raise SystemExit(f"qec ler: --max-errors={args.max_errors}; expected >= 1")
     if args.skip_shots < 0 or args.skip_shots % CHUNK:
         raise SystemExit(f"qec ler: --skip-shots={args.skip_shots}; expected a non-negative multiple of {CHUNK}")
     try:
@@ -190,6 +197,8 @@ def run(args) -> list[dict]:
             counts[1] += only_reference
         done += n
         bar.update(n)
+        if args.max_errors is not None and min(errors.values()) >= args.max_errors:
+            break
     bar.close()
 
     rows = []
@@ -197,7 +206,7 @@ def run(args) -> list[dict]:
         s = stats[name]
         rows.append(with_rates({
             "decoder": name, "distance": args.distance, "rounds": args.rounds, "basis": args.basis,
-            "noise": str(noise), "shots": args.shots, "errors": errors[name],
+            "noise": str(noise), "shots": done, "errors": errors[name],
             "seconds": s.seconds, "density_in": s.density_in,
             "density_residual": s.density_residual if name in PIPELINES else None,
             "model": (piped.predecoder.metadata.get("name", args.model) if name.startswith("pipeline") else None),
@@ -205,6 +214,7 @@ def run(args) -> list[dict]:
             "device": str(piped.device) if name.startswith("pipeline") else None,
             "threshold": piped.threshold if name in ("pipeline", "pipeline-stream") else None,
             "seed": args.seed, "skip_shots": args.skip_shots, "decoder_dem": args.decoder_dem,
+            "max_errors": args.max_errors,
             **({"paired_reference": paired_reference(name), "only_this_fails": discordant[name][0],
                 "only_reference_fails": discordant[name][1]} if name in discordant else {}),
             **({"commit_rounds": args.commit_rounds, "buffer_rounds": args.buffer_rounds} if name.endswith("-stream") else {}),
@@ -315,7 +325,8 @@ def print_rows(rows: list[dict], *, as_json: bool) -> None:
         return
     first = rows[0]
     print(f"rotated surface code, memory {first['basis'].upper()}, d={first['distance']}, "
-          f"{first['rounds']} rounds, noise {first['noise']}, {first['shots']} shots (the same shots for every decoder)")
+          f"{first['rounds']} rounds, noise {first['noise']}, {first['shots']} shots (the same shots for every decoder"
+          + (f"; taken until each had {first['max_errors']} errors" if first.get("max_errors") else "") + ")")
     print(f"{'decoder':<30} {'errors':>7} {'LER/shot (95% CI)':>30} {'LER/round':>10} {'density':>17} {'µs/round':>9}"
           f"  {'paired: only this / only ref (p)':<34}")
     for r in rows:
