@@ -293,21 +293,25 @@ def _error_components(dem: stim.DetectorErrorModel):
         yield p, components, line
 
 
+ROTATED_ONLY = ("qec decodes rotated surface-code memory experiments (qec.generate_circuit, or Stim's "
+                "surface_code:rotated_memory_x/z), whose detectors it lays out on a grid by their coordinates")
+
+
 def _grid_layout(dem: stim.DetectorErrorModel) -> tuple[np.ndarray, tuple, np.ndarray]:
     coords = dem.get_detector_coordinates()
     voxels = np.zeros((dem.num_detectors, 3), dtype=np.int64)
     for d in range(dem.num_detectors):
         c = coords.get(d)
         if c is None or len(c) < 3:
-            raise ValueError(f"detector D{d} has coordinates {c}; expected (x, y, t) as in Stim's surface-code circuits")
+            raise ValueError(f"detector D{d} has coordinates {c}; expected (x, y, t). {ROTATED_ONLY}")
         x, y, t = c[0], c[1], c[2]
         if x % 2 or y % 2 or t != int(t):
-            raise ValueError(f"detector D{d} has coordinates {tuple(c)}; expected even x, y and integer t")
+            raise ValueError(f"detector D{d} has coordinates {tuple(c)}; expected even x, y and integer t. {ROTATED_ONLY}")
         voxels[d] = (int(t), int(y) // 2, int(x) // 2)
     voxels -= voxels.min(axis=0)
     grid_shape = tuple(int(v) for v in voxels.max(axis=0) + 1)
     if len({tuple(v) for v in voxels}) != len(voxels):
-        raise ValueError("two detectors share a grid voxel; the circuit is not a rotated surface-code memory")
+        raise ValueError(f"two detectors share a grid voxel. {ROTATED_ONLY}")
     basis_mask = np.zeros(grid_shape, dtype=bool)
     first = voxels[voxels[:, 0] == 0]
     # The memory's own basis: the stabilizers that have detectors in the first round, in every round.

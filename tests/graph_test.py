@@ -56,6 +56,13 @@ def test_missing_coordinates_are_rejected():
         qec.DecodingGraph.from_dem(stim.DetectorErrorModel("error(0.1) D0 D1"))
 
 
+@pytest.mark.parametrize("code", ["repetition_code:memory", "surface_code:unrotated_memory_z"])
+def test_other_codes_are_refused_with_what_qec_decodes(code):
+    circuit = stim.Circuit.generated(code, distance=3, rounds=3, after_clifford_depolarization=0.01)
+    with pytest.raises(ValueError, match="qec decodes rotated surface-code memory experiments"):
+        qec.Decoder.from_circuit(circuit)
+
+
 def test_wrong_type_is_rejected():
     with pytest.raises(TypeError, match="stim.Circuit"):
         qec.DecodingGraph.from_circuit("not a circuit")
