@@ -92,6 +92,31 @@ def test_ler_max_errors_stops_once_every_decoder_has_that_many():
         main(command_line_args=base + ["--shots", "10", "--max-errors", "0"])
 
 
+def test_ler_samples_a_circuit_file_as_it_samples_the_generated_experiment(tmp_path, capsys):
+    path = tmp_path / "mine.stim"
+    path.write_text(str(qec.generate_circuit(3, 4, basis="z", noise="uniform:0.01")))
+    common = ["--shots", "5000", "--seed", "7", "--decoders", "pymatching,pipeline", "--json", "--no-progress"]
+    generated = [json.loads(line) for line in run(["ler", "--distance", "3", "--rounds", "4", "--basis", "z",
+                                                   "--noise", "uniform:0.01"] + common).splitlines()]
+    from_file = [json.loads(line) for line in run(["ler", "--circuit", str(path)] + common).splitlines()]
+    for g, f in zip(generated, from_file):
+        assert f["circuit"] == str(path) and f["distance"] is None and f["noise"] is None and f["rounds"] == 4
+        same = ("errors", "density_in", "density_residual", "ler_round", "only_this_fails", "only_reference_fails")
+        assert [f.get(k) for k in same] == [g.get(k) for k in same]
+    assert run(["ler", "--circuit", str(path), "--rounds", "8"] + common).count('"rounds": 8') == 2
+    assert "the detector coordinates show 4 rounds" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="--distance, --noise do not apply"):
+        main(command_line_args=["ler", "--circuit", str(path), "--distance", "3", "--noise", "uniform:0.01", "--shots", "10"])
+    with pytest.raises(SystemExit, match="give --rounds"):
+        main(command_line_args=["ler", "--distance", "3", "--shots", "10"])
+    bad = tmp_path / "bad.stim"
+    bad.write_text("H 0 q")
+    with pytest.raises(SystemExit, match="is not a Stim circuit"):
+        main(command_line_args=["ler", "--circuit", str(bad), "--shots", "10"])
+    with pytest.raises(SystemExit, match="is not a file"):
+        main(command_line_args=["ler", "--circuit", str(tmp_path), "--shots", "10"])
+
+
 def test_unknown_decoder_lists_the_available_ones():
     with pytest.raises(SystemExit, match="available: pymatching, pymatching-correlated"):
         main(command_line_args=["ler", "--distance", "3", "--rounds", "3", "--shots", "10", "--decoders", "magic"])

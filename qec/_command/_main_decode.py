@@ -11,7 +11,8 @@ import argparse
 import sys
 import time
 
-from qec._command._main_ler import MODEL_HELP, paired_reference, print_rows, threshold_argument, with_rates
+from qec._command._main_ler import (MODEL_HELP, paired_reference, print_rows, rounds_for_rate, threshold_argument,
+                                   with_rates)
 from qec._decoder import DECODER_KINDS
 from qec._shot_files import FORMATS
 
@@ -120,11 +121,7 @@ def run(args) -> list[dict]:
             write_observables(args.out, predictions[args.decoder], format=args.out_format)
         except ValueError as e:
             raise SystemExit(f"qec decode: {e}")
-    coordinate_rounds = max(graph.grid_shape[0] - 1, 1)
-    rounds = args.rounds if args.rounds is not None else coordinate_rounds
-    if rounds != coordinate_rounds:
-        print(f"qec decode: note: --rounds {rounds}, but the detector coordinates show {coordinate_rounds} rounds; "
-              f"the rate per round uses {rounds}", file=sys.stderr)
+    rounds = rounds_for_rate(graph, args.rounds, "qec decode")
     shots = events.num_shots
     pipeline = decoder.predecoder is not None
     rows = []

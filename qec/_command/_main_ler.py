@@ -57,12 +57,26 @@ EXAMPLES = """examples:
 """
 
 
+def _default_help(defaults: dict, key: str, fallback=None) -> str:
+    value = defaults.get(key, fallback)
+    return "required unless --circuit is given" if value is None else f"default: {value}"
+
+
 def add_experiment_arguments(parser: argparse.ArgumentParser, *, defaults: dict | None = None) -> None:
     d = defaults or {}
-    parser.add_argument("--distance", type=int, required="distance" not in d, default=d.get("distance"))
-    parser.add_argument("--rounds", type=int, required="rounds" not in d, default=d.get("rounds"))
-    parser.add_argument("--basis", choices=("x", "z"), default=d.get("basis", "x"))
-    parser.add_argument("--noise", default=d.get("noise", "uniform:0.006"), help="uniform:P or si1000:P, optionally +lognormal:SIGMA:SEED (per-qubit factors of spread SIGMA, draw SEED)")
+    # None marks "not given": --circuit excludes these, and run() fills in the generated experiment's defaults.
+    experiment = {key: d[key] for key in ("distance", "rounds", "basis", "noise") if key in d}
+    parser.set_defaults(experiment_defaults={"basis": "x", "noise": "uniform:0.006", **experiment})
+    parser.add_argument("--distance", type=int, default=None, help=_default_help(experiment, "distance"))
+    parser.add_argument("--rounds", type=int, default=None, help=_default_help(experiment, "rounds"))
+    parser.add_argument("--basis", choices=("x", "z"), default=None, help=_default_help(experiment, "basis", "x"))
+    parser.add_argument("--noise", default=None, help="uniform:P or si1000:P, optionally +lognormal:SIGMA:SEED (per-qubit "
+                                                      "factors of spread SIGMA, draw SEED); "
+                                                      + _default_help(experiment, "noise", "uniform:0.006"))
+    parser.add_argument("--circuit", default=None,
+                        help="sample your own Stim circuit file (.stim, a rotated surface-code memory with (x, y, t) "
+                             "detector coordinates) instead of --distance/--basis/--noise; --rounds then only sets the "
+                             "rate per round (default: from the detector coordinates)")
     parser.add_argument("--shots", type=int, required="shots" not in d, default=d.get("shots"))
     parser.add_argument("--seed", type=int, default=d.get("seed", 0))
     parser.add_argument("--skip-shots", type=int, default=0,
@@ -120,12 +134,34 @@ def run(args) -> list[dict]:
         raise SystemExit(f"qec ler: --max-errors={args.max_errors}; expected >= 1")
     if args.skip_shots < 0 or args.skip_shots % CHUNK:
         raise SystemExit(f"qec ler: --skip-shots={args.skip_shots}; expected a non-negative multiple of {CHUNK}")
+    if args.circuit is not None:
+        given = [f"--{k}" for k in ("distance", "basis", "noise") if getattr(args, k) is not None]
+        if given:
+            raise SystemExit(f"qec ler: --circuit names the experiment; {', '.join(given)} "
+                             f"{'does' if len(given) == 1 else 'do'} not apply to it")
+        circuit, noise = load_circuit(args.circuit), None
+    else:
+        for key, value in args.experiment_defaults.items():
+            if getattr(args, key) is None:
+                setattr(args, key, value)
+        missing = [f"--{k}" for k in ("distance", "rounds") if getattr(args, k) is None]
+        if missing:
+            raise SystemExit(f"qec ler: give {' and '.join(missing)} (or --circuit FILE)")
+        try:
+            noise = NoiseModel.parse(args.noise)
+            circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=noise)
+        except ValueError as e:
+            raise SystemExit(f"qec ler: {e}")
     try:
-        noise = NoiseModel.parse(args.noise)
-        circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=noise)
+        graph = DecodingGraph.from_circuit(circuit)
     except ValueError as e:
         raise SystemExit(f"qec ler: {e}")
-    graph = DecodingGraph.from_circuit(circuit)
+    if args.circuit is not None:
+        experiment = {"distance": None, "rounds": rounds_for_rate(graph, args.rounds, "qec ler"), "basis": None,
+                      "noise": None, "circuit": args.circuit}
+    else:
+        experiment = {"distance": args.distance, "rounds": args.rounds, "basis": args.basis, "noise": str(noise),
+                      "circuit": None}
     matching_dem = graph.dem
     if args.decoder_dem:
         from qec._command._main_learn_noise import load_reference
@@ -141,7 +177,7 @@ def run(args) -> list[dict]:
                  if needs_model else None)
     except ValueError as e:
         raise SystemExit(f"qec ler: {e}")
-    if piped is not None and args.threshold is None and {"pipeline", "pipeline-stream"} & set(decoders):
+    if piped is not None and noise is not None and args.threshold is None and {"pipeline", "pipeline-stream"} & set(decoders):
         note = noise_mismatch_note(piped.predecoder, noise, graph.timelike_ratio)
         if note:
             print(f"qec ler: note: {note}", file=sys.stderr)
@@ -205,8 +241,7 @@ def run(args) -> list[dict]:
     for name in decoders:
         s = stats[name]
         rows.append(with_rates({
-            "decoder": name, "distance": args.distance, "rounds": args.rounds, "basis": args.basis,
-            "noise": str(noise), "shots": done, "errors": errors[name],
+            "decoder": name, **experiment, "shots": done, "errors": errors[name],
             "seconds": s.seconds, "density_in": s.density_in,
             "density_residual": s.density_residual if name in PIPELINES else None,
             "model": (piped.predecoder.metadata.get("name", args.model) if name.startswith("pipeline") else None),
@@ -220,6 +255,32 @@ def run(args) -> list[dict]:
             **({"commit_rounds": args.commit_rounds, "buffer_rounds": args.buffer_rounds} if name.endswith("-stream") else {}),
         }))
     return rows
+
+
+def rounds_for_rate(graph, given: int | None, prog: str) -> int:
+    """The rounds for the error rate per round: ``given``, or those the detector coordinates show (with
+    a note on stderr when the two differ)."""
+    coordinate_rounds = max(graph.grid_shape[0] - 1, 1)
+    rounds = given if given is not None else coordinate_rounds
+    if rounds != coordinate_rounds:
+        print(f"{prog}: note: --rounds {rounds}, but the detector coordinates show {coordinate_rounds} rounds; "
+              f"the rate per round uses {rounds}", file=sys.stderr)
+    return rounds
+
+
+def load_circuit(path: str):
+    """A Stim circuit from a text file, or a ``SystemExit`` that says what is wrong with the file."""
+    import os
+
+    import stim
+    if not os.path.isfile(path):
+        raise SystemExit(f"qec ler: {path} does not exist" if not os.path.exists(path) else f"qec ler: {path} is not a file")
+    try:
+        return stim.Circuit(open(path, encoding="utf-8").read())
+    except UnicodeDecodeError:
+        raise SystemExit(f"qec ler: {path} is not text; expected a Stim circuit (.stim)") from None
+    except ValueError as e:
+        raise SystemExit(f"qec ler: {path} is not a Stim circuit: {e}")
 
 
 def noise_mismatch_note(predecoder, noise: "NoiseModel", timelike_ratio: float = float("nan")) -> str | None:
@@ -272,7 +333,7 @@ def with_rates(row: dict) -> dict:
 
 
 # What must agree for two rows to be parts of one run (the shots are told apart by skip_shots).
-SAME_RUN = ("decoder", "distance", "rounds", "basis", "noise", "seed", "model", "precision", "threshold",
+SAME_RUN = ("decoder", "distance", "rounds", "basis", "noise", "circuit", "seed", "model", "precision", "threshold",
             "decoder_dem", "commit_rounds", "buffer_rounds")
 
 
@@ -324,8 +385,10 @@ def print_rows(rows: list[dict], *, as_json: bool) -> None:
             print(json.dumps(row))
         return
     first = rows[0]
-    print(f"rotated surface code, memory {first['basis'].upper()}, d={first['distance']}, "
-          f"{first['rounds']} rounds, noise {first['noise']}, {first['shots']} shots (the same shots for every decoder"
+    experiment = (f"{first['circuit']}, {first['rounds']} rounds" if first.get("circuit") else
+                  f"rotated surface code, memory {first['basis'].upper()}, d={first['distance']}, "
+                  f"{first['rounds']} rounds, noise {first['noise']}")
+    print(f"{experiment}, {first['shots']} shots (the same shots for every decoder"
           + (f"; taken until each had {first['max_errors']} errors" if first.get("max_errors") else "") + ")")
     print(f"{'decoder':<30} {'errors':>7} {'LER/shot (95% CI)':>30} {'LER/round':>10} {'density':>17} {'µs/round':>9}"
           f"  {'paired: only this / only ref (p)':<34}")
