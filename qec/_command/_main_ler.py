@@ -259,7 +259,13 @@ def run(args) -> list[dict]:
 
 def rounds_for_rate(graph, given: int | None, prog: str) -> int:
     """The rounds for the error rate per round: ``given``, or those the detector coordinates show (with
-    a note on stderr when the two differ)."""
+    a note on stderr when the two differ).
+
+    Examples:
+        >>> from qec import DecodingGraph, generate_circuit
+        >>> rounds_for_rate(DecodingGraph.from_circuit(generate_circuit(3, 4, noise="uniform:0.01")), None, "qec ler")
+        4
+    """
     coordinate_rounds = max(graph.grid_shape[0] - 1, 1)
     rounds = given if given is not None else coordinate_rounds
     if rounds != coordinate_rounds:
