@@ -340,3 +340,14 @@ def test_models_lists_every_shipped_model_with_its_card_and_its_threshold_on_a_c
     assert "accurate-mlp" in table and "658,569" in table and "threshold" not in table
     with pytest.raises(SystemExit, match="give --distance and --rounds together"):
         main(command_line_args=["models", "--distance", "9"])
+
+
+def test_models_shows_the_thresholds_on_a_circuit_file(tmp_path):
+    path = tmp_path / "mine.stim"
+    path.write_text(str(qec.generate_circuit(9, 9, basis="x", noise="si1000:0.003")))
+    from_file = [json.loads(line)["threshold"] for line in run(["models", "--circuit", str(path), "--json"]).splitlines()]
+    generated = [json.loads(line)["threshold"] for line in run(["models", "--distance", "9", "--rounds", "9", "--noise",
+                                                                "si1000:0.003", "--json"]).splitlines()]
+    assert from_file == generated
+    with pytest.raises(SystemExit, match="not both"):
+        main(command_line_args=["models", "--circuit", str(path), "--distance", "9", "--rounds", "9"])

@@ -274,19 +274,19 @@ def rounds_for_rate(graph, given: int | None, prog: str) -> int:
     return rounds
 
 
-def load_circuit(path: str):
-    """A Stim circuit from a text file, or a ``SystemExit`` that says what is wrong with the file."""
+def load_circuit(path: str, prog: str = "qec ler"):
+    """A Stim circuit from a text file, or a ``SystemExit`` from ``prog`` that says what is wrong with the file."""
     import os
 
     import stim
     if not os.path.isfile(path):
-        raise SystemExit(f"qec ler: {path} does not exist" if not os.path.exists(path) else f"qec ler: {path} is not a file")
+        raise SystemExit(f"{prog}: {path} does not exist" if not os.path.exists(path) else f"{prog}: {path} is not a file")
     try:
         return stim.Circuit(open(path, encoding="utf-8").read())
     except UnicodeDecodeError:
-        raise SystemExit(f"qec ler: {path} is not text; expected a Stim circuit (.stim)") from None
+        raise SystemExit(f"{prog}: {path} is not text; expected a Stim circuit (.stim)") from None
     except ValueError as e:
-        raise SystemExit(f"qec ler: {path} is not a Stim circuit: {e}")
+        raise SystemExit(f"{prog}: {path} is not a Stim circuit: {e}")
 
 
 def noise_mismatch_note(predecoder, noise: "NoiseModel", timelike_ratio: float = float("nan")) -> str | None:

@@ -18,6 +18,7 @@ ROLES = {  # the README's "what it is for", in short
 EXAMPLES = """examples:
   qec models
   qec models --distance 13 --rounds 13 --noise uniform:0.003     # each model's hard threshold on that circuit
+  qec models --circuit mine.stim                                  # ... on your own circuit
   qec models --json
 """
 
@@ -51,24 +52,31 @@ def main(*, command_line_args: list[str]) -> int:
     parser.add_argument("--basis", choices=("x", "z"), default="x")
     parser.add_argument("--noise", default="uniform:0.006",
                         help="uniform:P or si1000:P, optionally +lognormal:SIGMA:SEED")
+    parser.add_argument("--circuit", default=None, help="a Stim circuit file to show thresholds on, instead of "
+                                                        "--distance/--rounds/--basis/--noise")
     parser.add_argument("--json", action="store_true", help="one JSON object per model per line")
     args = parser.parse_args(command_line_args)
     graph = None
     if (args.distance is None) != (args.rounds is None):
         raise SystemExit("qec models: give --distance and --rounds together (the circuit to show thresholds on)")
-    if args.distance is not None:
+    if args.circuit is not None and args.distance is not None:
+        raise SystemExit("qec models: give --circuit or --distance/--rounds, not both")
+    if args.distance is not None or args.circuit is not None:
         import qec
+        from qec._command._main_ler import load_circuit
         try:
-            circuit = qec.generate_circuit(args.distance, args.rounds, basis=args.basis, noise=args.noise)
+            circuit = (load_circuit(args.circuit, "qec models") if args.circuit is not None else
+                       qec.generate_circuit(args.distance, args.rounds, basis=args.basis, noise=args.noise))
+            graph = qec.DecodingGraph.from_circuit(circuit)
         except ValueError as e:
             raise SystemExit(f"qec models: {e}") from None
-        graph = qec.DecodingGraph.from_circuit(circuit)
     rows = [describe(name, graph) for name in SHIPPED_MODELS]
     if args.json:
         for row in rows:
             print(json.dumps(row))
         return 0
-    here = "" if graph is None else f"  threshold at d={args.distance}, r={args.rounds}, {args.basis}, {args.noise}"
+    here = ("" if graph is None else f"  threshold on {args.circuit}" if args.circuit is not None
+            else f"  threshold at d={args.distance}, r={args.rounds}, {args.basis}, {args.noise}")
     print(f"{'model':<14}{'parameters':>11}{'R':>4}  {'trained on':<32}{here}".rstrip())
     for row in rows:
         trained = f"{row['training_shots']:,} shots, {row['training_minutes']:.0f} min"
