@@ -395,7 +395,7 @@ def print_rows(rows: list[dict], *, as_json: bool) -> None:
                   f"rotated surface code, memory {first['basis'].upper()}, d={first['distance']}, "
                   f"{first['rounds']} rounds, noise {first['noise']}")
     print(f"{experiment}, {first['shots']} shots (the same shots for every decoder"
-          + (f"; taken until each had {first['max_errors']} errors" if first.get("max_errors") else "") + ")")
+          + (f"; --max-errors {first['max_errors']}" if first.get("max_errors") else "") + ")")
     print(f"{'decoder':<30} {'errors':>7} {'LER/shot (95% CI)':>30} {'LER/round':>10} {'density':>17} {'µs/round':>9}"
           f"  {'paired: only this / only ref (p)':<34}")
     for r in rows:
