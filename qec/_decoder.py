@@ -327,7 +327,8 @@ class Decoder:
 
     def _check_dets(self, dets, *, bit_packed: bool) -> torch.Tensor:
         """Validates and unpacks detection events into a ``bool (num_shots, num_detectors)`` CPU tensor."""
-        events = check_events(dets, self.num_detectors, bit_packed=bit_packed, flag="bit_packed_shots")
+        events = check_events(dets, self.num_detectors, bit_packed=bit_packed, flag="bit_packed_shots",
+                              num_observables=self.graph.num_observables)
         return torch.from_numpy(np.ascontiguousarray(events))  # torch takes no negative strides (a reversed view)
 
     def __repr__(self) -> str:

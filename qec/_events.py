@@ -6,13 +6,14 @@ import torch
 
 
 def check_events(events, num_detectors: int, *, bit_packed: bool, flag: str = "bit_packed",
-                 name: str = "dets", num_shots: int | None = None) -> np.ndarray:
+                 name: str = "dets", num_shots: int | None = None, num_observables: int = 0) -> np.ndarray:
     """Detection events as a CPU ``bool (num_shots, num_detectors)`` array.
 
     Takes unpacked bool or 0/1 uint8 events, or with ``bit_packed`` uint8 bytes (little bit order,
     ``ceil(num_detectors / 8)`` per shot), from numpy, torch (any device) or cupy (DLPack). A wrong
     shape, dtype, detector count or (when ``num_shots`` is given) shot count raises ValueError,
-    naming the array ``name`` and the caller's bit-packing option ``flag``.
+    naming the array ``name`` and the caller's bit-packing option ``flag``; given ``num_observables``,
+    it says so when the observables look appended (Stim's ``sample`` without ``separate_observables``).
 
     Examples:
         >>> check_events(np.array([[1, 0, 1]], dtype=np.uint8), 3, bit_packed=False).tolist()
@@ -23,9 +24,15 @@ def check_events(events, num_detectors: int, *, bit_packed: bool, flag: str = "b
         Traceback (most recent call last):
         ...
         ValueError: dets: dtype=float32, shape=(2, 3); expected bool (num_shots, 3) or, with bit_packed=True, uint8 (num_shots, 1) = ceil(num_detectors / 8)
+        >>> check_events(np.zeros((2, 4), dtype=bool), 3, bit_packed=False, num_observables=1)
+        Traceback (most recent call last):
+        ...
+        ValueError: dets: dtype=bool, shape=(2, 4); expected bool (num_shots, 3) or, with bit_packed=True, uint8 (num_shots, 1) = ceil(num_detectors / 8) (3 detectors and 1 observables: sample them apart, e.g. Stim's sample(..., separate_observables=True))
     """
     array = _to_numpy(events, name)
     packed_width = -(-num_detectors // 8)
+    appended = (f" ({num_detectors} detectors and {num_observables} observables: sample them apart, e.g. Stim's "
+                "sample(..., separate_observables=True))")
     shots = "num_shots" if num_shots is None else str(num_shots)
     expected = (f"expected bool ({shots}, {num_detectors}) or, with {flag}=True, uint8 ({shots}, {packed_width}) "
                 "= ceil(num_detectors / 8)")
@@ -34,10 +41,12 @@ def check_events(events, num_detectors: int, *, bit_packed: bool, flag: str = "b
         raise ValueError(f"{name}: {found}; {expected}")
     if bit_packed:
         if array.dtype != np.uint8 or array.shape[1] != packed_width:
-            raise ValueError(f"bit-packed {name}: {found}; {expected}")
+            hint = appended if num_observables and array.shape[1] == -(-(num_detectors + num_observables) // 8) else ""
+            raise ValueError(f"bit-packed {name}: {found}; {expected}{hint}")
         return np.unpackbits(array, axis=1, count=num_detectors, bitorder="little").astype(bool)
     if array.dtype not in (np.bool_, np.uint8) or array.shape[1] != num_detectors:
         hint = (f" (it looks bit-packed: pass {flag}=True)" if array.dtype == np.uint8 and array.shape[1] == packed_width
+                else appended if num_observables and array.shape[1] == num_detectors + num_observables
                 else " (do the events come from this circuit?)" if array.dtype in (np.bool_, np.uint8) else "")
         raise ValueError(f"{name}: {found}; {expected}{hint}")
     if array.dtype == np.uint8:

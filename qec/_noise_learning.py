@@ -144,7 +144,7 @@ class EventStatistics:
         Raises:
             ValueError: wrong shape or dtype, or an empty chunk.
         """
-        dets = _check_events(dets, self.num_detectors, bit_packed=bit_packed)
+        dets = _check_events(dets, self.num_detectors, bit_packed=bit_packed, num_observables=self.reference.num_observables)
         if self.forgetting < 1:
             self._odd *= self.forgetting
             self._shots *= self.forgetting
@@ -350,16 +350,16 @@ def learn_noise(dets: np.ndarray, reference, *, bit_packed: bool = False, pool: 
         24
     """
     stats = EventStatistics(reference)
-    dets = _check_events(dets, stats.num_detectors, bit_packed=bit_packed)
+    dets = _check_events(dets, stats.num_detectors, bit_packed=bit_packed, num_observables=stats.reference.num_observables)
     chunk_size = stats.chunk_size(len(dets), limit=chunk_size)
     for start in range(0, len(dets), chunk_size):
         stats.update(dets[start:start + chunk_size])
     return _solve(stats, pool=pool)
 
 
-def _check_events(dets, num_detectors: int, *, bit_packed: bool) -> np.ndarray:
+def _check_events(dets, num_detectors: int, *, bit_packed: bool, num_observables: int = 0) -> np.ndarray:
     """:func:`qec._events.check_events`, and at least one shot."""
-    dets = check_events(dets, num_detectors, bit_packed=bit_packed)
+    dets = check_events(dets, num_detectors, bit_packed=bit_packed, num_observables=num_observables)
     if len(dets) == 0:
         raise ValueError("no shots: the detection events are empty")
     return dets

@@ -66,6 +66,7 @@ def test_default_model_does_not_lose_to_matching_on_easy_shots(experiment):
     (np.zeros(120, dtype=bool), "shape"),
     (np.full((4, 120), 2, dtype=np.uint8), "values above 1"),
     (np.zeros((4, 15), dtype=np.uint8), "looks bit-packed"),
+    (np.zeros((4, 121), dtype=bool), "120 detectors and 1 observables: sample them apart"),  # obs appended
 ])
 def test_bad_inputs_are_rejected(experiment, bad, match):
     circuit, _, _ = experiment
@@ -87,6 +88,17 @@ def test_a_reversed_view_decodes_as_its_copy(experiment):
     circuit, dets, _ = experiment
     decoder = qec.Decoder.from_circuit(circuit, model=None)
     np.testing.assert_array_equal(decoder.decode_batch(dets[::-1]), decoder.decode_batch(dets[::-1].copy()))
+
+
+def test_events_with_the_observables_appended_are_explained(experiment):
+    circuit, _, _ = experiment
+    shots = circuit.compile_detector_sampler(seed=1).sample(4, append_observables=True)
+    assert shots.shape == (4, 121)
+    with pytest.raises(ValueError, match="separate_observables=True"):
+        qec.learn_noise(shots, circuit)
+    with pytest.raises(ValueError, match="separate_observables=True"):  # the same with Stim's bit-packing
+        qec.Decoder.from_circuit(circuit, model=None).decode_batch(
+            np.packbits(np.zeros((4, 121), dtype=bool), axis=1, bitorder="little"), bit_packed_shots=True)
 
 
 def test_bad_bit_packed_input_is_rejected(experiment):

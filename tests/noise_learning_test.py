@@ -156,7 +156,8 @@ def test_file_formats_round_trip(tmp_path, fmt):
 
 
 @pytest.mark.parametrize("bad, match", [
-    (np.zeros((10, 5), dtype=bool), "do the events come from this circuit"),
+    (np.zeros((10, 6), dtype=bool), "do the events come from this circuit"),
+    (np.zeros((10, 5), dtype=bool), "4 detectors and 1 observables"),
     (np.zeros((0, 4), dtype=bool), "no shots"),
     (np.zeros(4, dtype=bool), "shape"),
     (np.zeros((10, 4), dtype=np.float64), "dtype=float64"),
