@@ -17,16 +17,22 @@ EXAMPLES = """examples:
 """
 
 
+def read_text_file(path: str, expected: str, prog: str | None = None) -> str:
+    """The text of the file at ``path``, or a ``SystemExit`` (from ``prog``) when it is missing, not a file or
+    not text; ``expected`` says what it should hold."""
+    prefix = f"{prog}: " if prog else ""
+    if not os.path.isfile(path):
+        raise SystemExit(prefix + (f"{path} does not exist" if not os.path.exists(path) else f"{path} is not a file"))
+    try:
+        return open(path, encoding="utf-8").read()
+    except UnicodeDecodeError:
+        raise SystemExit(f"{prefix}{path} is not text; expected {expected}") from None
+
+
 def load_reference(path: str):
     """A decomposed DEM from a ``.dem`` file, or from a circuit file (``.stim``)."""
     import stim
-    if not os.path.isfile(path):
-        raise SystemExit(f"{path} does not exist" if not os.path.exists(path) else f"{path} is not a file")
-    try:
-        text = open(path, encoding="utf-8").read()
-    except UnicodeDecodeError:
-        raise SystemExit(f"{path} is not text; expected a detector error model (.dem) or a Stim circuit "
-                         "(.stim) in Stim's text format") from None
+    text = read_text_file(path, "a detector error model (.dem) or a Stim circuit (.stim) in Stim's text format")
     try:
         return stim.DetectorErrorModel(text) if not path.endswith(".stim") else _circuit_dem(stim.Circuit(text))
     except ValueError:

@@ -276,15 +276,12 @@ def rounds_for_rate(graph, given: int | None, prog: str) -> int:
 
 def load_circuit(path: str, prog: str = "qec ler"):
     """A Stim circuit from a text file, or a ``SystemExit`` from ``prog`` that says what is wrong with the file."""
-    import os
-
     import stim
-    if not os.path.isfile(path):
-        raise SystemExit(f"{prog}: {path} does not exist" if not os.path.exists(path) else f"{prog}: {path} is not a file")
+
+    from qec._command._main_learn_noise import read_text_file
+    text = read_text_file(path, "a Stim circuit (.stim)", prog)
     try:
-        return stim.Circuit(open(path, encoding="utf-8").read())
-    except UnicodeDecodeError:
-        raise SystemExit(f"{prog}: {path} is not text; expected a Stim circuit (.stim)") from None
+        return stim.Circuit(text)
     except ValueError as e:
         raise SystemExit(f"{prog}: {path} is not a Stim circuit: {e}")
 
