@@ -144,7 +144,11 @@ class EventStatistics:
         Raises:
             ValueError: wrong shape or dtype, or an empty chunk.
         """
-        dets = _check_events(dets, self.num_detectors, bit_packed=bit_packed, num_observables=self.reference.num_observables)
+        self._accumulate(_check_events(dets, self.num_detectors, bit_packed=bit_packed,
+                                       num_observables=self.reference.num_observables))
+
+    def _accumulate(self, dets: np.ndarray) -> None:
+        """:meth:`update` on events already checked and unpacked (``bool, shape=(num_shots, num_detectors)``)."""
         if self.forgetting < 1:
             self._odd *= self.forgetting
             self._shots *= self.forgetting
@@ -353,7 +357,7 @@ def learn_noise(dets: np.ndarray, reference, *, bit_packed: bool = False, pool: 
     dets = _check_events(dets, stats.num_detectors, bit_packed=bit_packed, num_observables=stats.reference.num_observables)
     chunk_size = stats.chunk_size(len(dets), limit=chunk_size)
     for start in range(0, len(dets), chunk_size):
-        stats.update(dets[start:start + chunk_size])
+        stats._accumulate(dets[start:start + chunk_size])
     return _solve(stats, pool=pool)
 
 

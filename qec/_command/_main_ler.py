@@ -118,9 +118,7 @@ def run(args) -> list[dict]:
     """Samples once and decodes the same shots with every requested decoder; returns one row each."""
     import numpy as np
 
-    from qec._circuits import NoiseModel, generate_circuit
     from qec._decoder import Decoder
-    from qec._graph import DecodingGraph
     from qec._matching import Matcher
     from qec._stats import DecodeStats, discordant_counts
 
@@ -134,34 +132,7 @@ def run(args) -> list[dict]:
         raise SystemExit(f"qec ler: --max-errors={args.max_errors}; expected >= 1")
     if args.skip_shots < 0 or args.skip_shots % CHUNK:
         raise SystemExit(f"qec ler: --skip-shots={args.skip_shots}; expected a non-negative multiple of {CHUNK}")
-    if args.circuit is not None:
-        given = [f"--{k}" for k in ("distance", "basis", "noise") if getattr(args, k) is not None]
-        if given:
-            raise SystemExit(f"qec ler: --circuit names the experiment; {', '.join(given)} "
-                             f"{'does' if len(given) == 1 else 'do'} not apply to it")
-        circuit, noise = load_circuit(args.circuit), None
-    else:
-        for key, value in args.experiment_defaults.items():
-            if getattr(args, key) is None:
-                setattr(args, key, value)
-        missing = [f"--{k}" for k in ("distance", "rounds") if getattr(args, k) is None]
-        if missing:
-            raise SystemExit(f"qec ler: give {' and '.join(missing)} (or --circuit FILE)")
-        try:
-            noise = NoiseModel.parse(args.noise)
-            circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=noise)
-        except ValueError as e:
-            raise SystemExit(f"qec ler: {e}")
-    try:
-        graph = DecodingGraph.from_circuit(circuit)
-    except ValueError as e:
-        raise SystemExit(f"qec ler: {e}")
-    if args.circuit is not None:
-        experiment = {"distance": None, "rounds": rounds_for_rate(graph, args.rounds, "qec ler"), "basis": None,
-                      "noise": None, "circuit": args.circuit}
-    else:
-        experiment = {"distance": args.distance, "rounds": args.rounds, "basis": args.basis, "noise": str(noise),
-                      "circuit": None}
+    circuit, graph, noise, experiment = build_experiment(args)
     matching_dem = graph.dem
     if args.decoder_dem:
         from qec._command._main_learn_noise import load_reference
@@ -255,6 +226,43 @@ def run(args) -> list[dict]:
             **({"commit_rounds": args.commit_rounds, "buffer_rounds": args.buffer_rounds} if name.endswith("-stream") else {}),
         }))
     return rows
+
+
+def build_experiment(args):
+    """The experiment ``qec ler`` samples: ``(circuit, graph, noise, row_fields)``; ``noise`` is None for ``--circuit``.
+
+    Fills the generated experiment's defaults into ``args`` (``--circuit`` excludes ``--distance/--basis/--noise``).
+    """
+    from qec._circuits import NoiseModel, generate_circuit
+    from qec._graph import DecodingGraph
+
+    if args.circuit is not None:
+        given = [f"--{k}" for k in ("distance", "basis", "noise") if getattr(args, k) is not None]
+        if given:
+            raise SystemExit(f"qec ler: --circuit names the experiment; {', '.join(given)} "
+                             f"{'does' if len(given) == 1 else 'do'} not apply to it")
+        circuit = load_circuit(args.circuit)
+    else:
+        for key, value in args.experiment_defaults.items():
+            if getattr(args, key) is None:
+                setattr(args, key, value)
+        missing = [f"--{k}" for k in ("distance", "rounds") if getattr(args, k) is None]
+        if missing:
+            raise SystemExit(f"qec ler: give {' and '.join(missing)} (or --circuit FILE)")
+        try:
+            noise = NoiseModel.parse(args.noise)
+            circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=noise)
+        except ValueError as e:
+            raise SystemExit(f"qec ler: {e}")
+    try:
+        graph = DecodingGraph.from_circuit(circuit)
+    except ValueError as e:
+        raise SystemExit(f"qec ler: {e}")
+    if args.circuit is not None:
+        return circuit, graph, None, {"distance": None, "rounds": rounds_for_rate(graph, args.rounds, "qec ler"),
+                                      "basis": None, "noise": None, "circuit": args.circuit}
+    return circuit, graph, noise, {"distance": args.distance, "rounds": args.rounds, "basis": args.basis,
+                                   "noise": str(noise), "circuit": None}
 
 
 def rounds_for_rate(graph, given: int | None, prog: str) -> int:
