@@ -164,7 +164,7 @@ def test_ler_stream_decoders_run_on_the_same_shots():
 @pytest.mark.parametrize("args, match", [
     (["--model", "no/such/model.pt"], "neither a shipped model"),
     (["--noise", "uniform"], "not of the form"),
-    (["--decoder-dem", "no/such.dem"], "does not exist"),
+    (["--decoder-dem", "no/such.dem"], "qec ler: no/such.dem does not exist"),
 ])
 def test_ler_explains_bad_arguments(args, match):
     base = ["ler", "--distance", "3", "--rounds", "3", "--shots", "10", "--decoders", "pipeline", "--no-progress"]
@@ -317,9 +317,9 @@ def test_decode_explains_bad_files(tmp_path):
         main(command_line_args=base + ["--out", str(tmp_path / "pred.01")])
     binary = ["decode", "--circuit", str(tmp_path / "dets.npy"), "--events", str(tmp_path / "dets.npy"),
               "--out", str(tmp_path / "pred.01"), "--no-progress"]
-    with pytest.raises(SystemExit, match="dets.npy is not text; expected a detector error model"):
+    with pytest.raises(SystemExit, match="qec decode: .*dets.npy is not text; expected a detector error model"):
         main(command_line_args=binary)
-    with pytest.raises(SystemExit, match="is not a file"):
+    with pytest.raises(SystemExit, match="qec decode: .* is not a file"):
         main(command_line_args=binary[:2] + [str(tmp_path)] + binary[3:])
 
 

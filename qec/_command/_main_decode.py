@@ -76,12 +76,12 @@ def run(args) -> list[dict]:
     from qec._shot_files import ShotFile, file_format, read_observables, write_observables
     from qec._stats import discordant_counts
 
-    dem = load_reference(args.circuit)
+    dem = load_reference(args.circuit, "qec decode")
     try:
         if args.out:
             file_format(args.out, args.out_format)  # a bad name fails now, not after the decoding
         graph = DecodingGraph.from_dem(dem)
-        matching_dem = load_reference(args.decoder_dem) if args.decoder_dem else None
+        matching_dem = load_reference(args.decoder_dem, "qec decode") if args.decoder_dem else None
         decoder = Decoder(graph, **{"model": args.model, **DECODER_KINDS[args.decoder]}, device=args.device,
                           batch_size=args.batch_size, matching_dem=matching_dem, precision=args.precision,
                           threshold=args.threshold)

@@ -17,10 +17,10 @@ EXAMPLES = """examples:
 """
 
 
-def read_text_file(path: str, expected: str, prog: str | None = None) -> str:
-    """The text of the file at ``path``, or a ``SystemExit`` (from ``prog``) when it is missing, not a file or
-    not text; ``expected`` says what it should hold."""
-    prefix = f"{prog}: " if prog else ""
+def read_text_file(path: str, expected: str, prog: str) -> str:
+    """The text of the file at ``path``, or a ``SystemExit`` from ``prog`` (e.g. ``"qec ler"``) when it is
+    missing, not a file or not text; ``expected`` says what it should hold."""
+    prefix = f"{prog}: "
     if not os.path.isfile(path):
         raise SystemExit(prefix + (f"{path} does not exist" if not os.path.exists(path) else f"{path} is not a file"))
     try:
@@ -29,17 +29,18 @@ def read_text_file(path: str, expected: str, prog: str | None = None) -> str:
         raise SystemExit(f"{prefix}{path} is not text; expected {expected}") from None
 
 
-def load_reference(path: str):
-    """A decomposed DEM from a ``.dem`` file, or from a circuit file (``.stim``)."""
+def load_reference(path: str, prog: str):
+    """A decomposed DEM from a ``.dem`` file, or from a circuit file (``.stim``); a ``SystemExit`` from ``prog``
+    when the file is neither."""
     import stim
-    text = read_text_file(path, "a detector error model (.dem) or a Stim circuit (.stim) in Stim's text format")
+    text = read_text_file(path, "a detector error model (.dem) or a Stim circuit (.stim) in Stim's text format", prog)
     try:
         return stim.DetectorErrorModel(text) if not path.endswith(".stim") else _circuit_dem(stim.Circuit(text))
     except ValueError:
         try:
             return _circuit_dem(stim.Circuit(text))
         except ValueError as e:
-            raise SystemExit(f"{path} is neither a detector error model nor a Stim circuit: {e}")
+            raise SystemExit(f"{prog}: {path} is neither a detector error model nor a Stim circuit: {e}")
 
 
 def _circuit_dem(circuit):
@@ -65,7 +66,7 @@ def main(*, command_line_args: list[str]) -> int:
 
     from qec._noise_learning import EventStatistics
     from qec._shot_files import ShotFile
-    reference = load_reference(args.reference)
+    reference = load_reference(args.reference, "qec learn-noise")
     t0 = time.perf_counter()
     try:
         events = ShotFile(args.events, width=reference.num_detectors, format=args.format)

@@ -136,7 +136,7 @@ def run(args) -> list[dict]:
     matching_dem = graph.dem
     if args.decoder_dem:
         from qec._command._main_learn_noise import load_reference
-        matching_dem = load_reference(args.decoder_dem)
+        matching_dem = load_reference(args.decoder_dem, "qec ler")
         if matching_dem.num_detectors != graph.num_detectors:
             raise SystemExit(f"qec ler: --decoder-dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
     matcher = Matcher(matching_dem)
