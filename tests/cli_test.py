@@ -189,6 +189,10 @@ def test_learn_noise_explains_a_mismatched_reference(tmp_path):
     with pytest.raises(SystemExit, match="is it the experiment this circuit describes"):
         main(command_line_args=["learn-noise", "--events", str(tmp_path / "e.npy"), "--reference",
                                 str(tmp_path / "c.stim"), "--out", str(tmp_path / "l.dem")])
+    (tmp_path / "notes.txt").write_text("error(0.1) D0 D1 and then some prose\n")
+    with pytest.raises(SystemExit, match="qec learn-noise: .*notes.txt is neither a detector error model nor a Stim"):
+        main(command_line_args=["learn-noise", "--events", str(tmp_path / "e.npy"), "--reference",
+                                str(tmp_path / "notes.txt"), "--out", str(tmp_path / "l.dem")])
 
 
 def test_ler_threshold_sets_the_hard_pipelines_threshold_and_keeps_runs_apart():
