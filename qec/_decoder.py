@@ -40,7 +40,8 @@ class Decoder:
     residual events. With ``model=None`` it is PyMatching alone.
 
     Args:
-        graph: the decoding graph (from the circuit's DEM).
+        graph: the decoding graph, or the Stim circuit or decomposed DEM it comes from
+            (:meth:`DecodingGraph.of`).
         model: ``"default"`` (the shipped model), a checkpoint path, a :class:`PreDecoder`, or None
             (PyMatching alone). Defaults to ``"default"``.
         correlated: correlated matching on the residual. Defaults to False.
@@ -90,7 +91,7 @@ class Decoder:
         100
     """
 
-    def __init__(self, graph: DecodingGraph, *, model: "str | os.PathLike | PreDecoder | None" = "default",
+    def __init__(self, graph: DecodingGraph | stim.Circuit | stim.DetectorErrorModel, *, model: "str | os.PathLike | PreDecoder | None" = "default",
                  correlated: bool = False, device: str | torch.device | None = None, batch_size: int = 512,
                  matching_dem: stim.DetectorErrorModel | None = None, block: tuple | None = None,
                  matching_workers: int = 0, reweight: bool = False, shortcut: bool = False,
@@ -100,7 +101,7 @@ class Decoder:
         if matching_workers < 0:
             raise ValueError(f"matching_workers={matching_workers}; expected >= 0")
         self.matching_workers = matching_workers
-        self.graph = graph
+        self.graph = graph = DecodingGraph.of(graph)
         self.correlated = bool(correlated)
         self.device = resolve_device(device)
         self.batch_size = batch_size
@@ -273,7 +274,7 @@ class Decoder:
         """Decodes a batch of shots.
 
         Args:
-            dets: ``bool`` (or 0/1 ``uint8``), ``shape=(num_shots, num_detectors)``; or with
+            dets: ``bool`` (or 0/1 integers), ``shape=(num_shots, num_detectors)``; or with
                 ``bit_packed_shots=True``, ``uint8, shape=(num_shots, ceil(num_detectors / 8))``,
                 little bit order. numpy, torch and cupy arrays are accepted.
             bit_packed_shots: the input is bit-packed. Defaults to False.

@@ -66,6 +66,28 @@ class DecodingGraph:
         return len(self.edge_detectors)
 
     @staticmethod
+    def of(source: "DecodingGraph | stim.Circuit | stim.DetectorErrorModel") -> "DecodingGraph":
+        """``source`` itself if it is a graph, else the graph of a Stim circuit or of a decomposed DEM.
+
+        Examples:
+            >>> import qec
+            >>> DecodingGraph.of(qec.generate_circuit(3, 3, noise="uniform:0.001")).num_edges
+            78
+            >>> DecodingGraph.of("circuit.stim")
+            Traceback (most recent call last):
+            ...
+            TypeError: expected a qec.DecodingGraph, a stim.Circuit or a decomposed stim.DetectorErrorModel; got str (for a file: stim.Circuit(open(path).read()))
+        """
+        if isinstance(source, DecodingGraph):
+            return source
+        if isinstance(source, stim.Circuit):
+            return DecodingGraph.from_circuit(source)
+        if isinstance(source, stim.DetectorErrorModel):
+            return DecodingGraph.from_dem(source)
+        raise TypeError("expected a qec.DecodingGraph, a stim.Circuit or a decomposed stim.DetectorErrorModel; "
+                        f"got {type(source).__name__} (for a file: stim.Circuit(open(path).read()))")
+
+    @staticmethod
     def from_circuit(circuit: stim.Circuit) -> "DecodingGraph":
         """The graph of ``circuit.detector_error_model(decompose_errors=True)``.
 

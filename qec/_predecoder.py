@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 import numpy as np
+import stim
 import torch
 
 from qec._blocks import blockwise
@@ -346,12 +347,13 @@ class PreDecoder:
     def save(self, path: str | os.PathLike, **extra: Any) -> None:
         torch.save(self.checkpoint(**extra), path)
 
-    def bind(self, graph: DecodingGraph, *, device: str | torch.device = "cpu",
+    def bind(self, graph: DecodingGraph | stim.Circuit | stim.DetectorErrorModel, *, device: str | torch.device = "cpu",
              block: tuple | None = None, compile: bool = False, precision: str | None = None) -> "BoundPreDecoder":
         """Prepares the index tables that place ``graph``'s detectors and edges on the network's grid.
 
         Args:
-            graph: the decoding graph.
+            graph: the decoding graph, or the Stim circuit or decomposed DEM it comes from
+                (:meth:`DecodingGraph.of`).
             device: where the network runs. Defaults to ``"cpu"``.
             block: interior ``(rounds, rows, cols)`` of the blocks for block-wise inference (None
                 along an axis keeps it whole). Defaults to None (the whole volume at once).
@@ -364,7 +366,7 @@ class PreDecoder:
             ValueError: the graph has an edge class the model was not trained on, an unknown
                 precision, or a device this PyTorch does not have.
         """
-        return BoundPreDecoder(self, graph, resolve_device(device), block=block, compile=compile, precision=precision)
+        return BoundPreDecoder(self, DecodingGraph.of(graph), resolve_device(device), block=block, compile=compile, precision=precision)
 
     def __repr__(self) -> str:
         cfg = self.net.config

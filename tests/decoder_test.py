@@ -20,6 +20,16 @@ def test_without_a_model_it_is_pymatching(experiment):
     np.testing.assert_array_equal(ours, ref.astype(bool))
 
 
+def test_a_circuit_or_dem_stands_for_its_graph(experiment, tiny_predecoder):
+    circuit, dets, obs = experiment
+    expected = qec.Decoder.from_circuit(circuit, model=tiny_predecoder, device="cpu").decode_batch(dets)
+    for source in (circuit, circuit.detector_error_model(decompose_errors=True)):
+        np.testing.assert_array_equal(qec.Decoder(source, model=tiny_predecoder, device="cpu").decode_batch(dets),
+                                      expected)
+    with pytest.raises(TypeError, match="got str \\(for a file: stim.Circuit"):
+        qec.Decoder("circuit.stim", model=None)
+
+
 def test_prediction_is_flips_xor_matching_of_the_residual(experiment, tiny_predecoder):
     circuit, dets, obs = experiment
     tiny_predecoder.threshold, tiny_predecoder.policy = -10.0, "mutual"  # make it apply many edges
