@@ -9,14 +9,14 @@ def check_events(events, num_detectors: int, *, bit_packed: bool, flag: str = "b
                  name: str = "dets", num_shots: int | None = None, num_observables: int = 0) -> np.ndarray:
     """Detection events as a CPU ``bool (num_shots, num_detectors)`` array.
 
-    Takes unpacked bool or 0/1 uint8 events, or with ``bit_packed`` uint8 bytes (little bit order,
+    Takes unpacked bool or 0/1 integer events, or with ``bit_packed`` uint8 bytes (little bit order,
     ``ceil(num_detectors / 8)`` per shot), from numpy, torch (any device) or cupy (DLPack). A wrong
     shape, dtype, detector count or (when ``num_shots`` is given) shot count raises ValueError,
     naming the array ``name`` and the caller's bit-packing option ``flag``; given ``num_observables``,
     it says so when the observables look appended (Stim's ``sample`` without ``separate_observables``).
 
     Examples:
-        >>> check_events(np.array([[1, 0, 1]], dtype=np.uint8), 3, bit_packed=False).tolist()
+        >>> check_events(np.array([[1, 0, 1]], dtype=np.int64), 3, bit_packed=False).tolist()
         [[True, False, True]]
         >>> check_events(torch.tensor([[5]], dtype=torch.uint8), 3, bit_packed=True).tolist()
         [[True, False, True]]
@@ -44,15 +44,17 @@ def check_events(events, num_detectors: int, *, bit_packed: bool, flag: str = "b
             hint = appended if num_observables and array.shape[1] == -(-(num_detectors + num_observables) // 8) else ""
             raise ValueError(f"bit-packed {name}: {found}; {expected}{hint}")
         return np.unpackbits(array, axis=1, count=num_detectors, bitorder="little").astype(bool)
-    if array.dtype not in (np.bool_, np.uint8) or array.shape[1] != num_detectors:
+    integer = np.issubdtype(array.dtype, np.integer)
+    if not (array.dtype == np.bool_ or integer) or array.shape[1] != num_detectors:
         hint = (f" (it looks bit-packed: pass {flag}=True)" if array.dtype == np.uint8 and array.shape[1] == packed_width
                 else appended if num_observables and array.shape[1] == num_detectors + num_observables
-                else " (do the events come from this circuit?)" if array.dtype in (np.bool_, np.uint8) else "")
+                else " (do the events come from this circuit?)" if array.dtype == np.bool_ or integer else "")
         raise ValueError(f"{name}: {found}; {expected}{hint}")
-    if array.dtype == np.uint8:
-        if array.max(initial=0) > 1:
-            raise ValueError(f"{name}: uint8 values above 1; unpacked events must be 0 or 1 "
-                             f"(pass {flag}=True for bit-packed data)")
+    if integer:
+        if array.size and (array.min() < 0 or array.max() > 1):
+            packed_hint = f" (pass {flag}=True for bit-packed data)" if array.dtype == np.uint8 else ""
+            raise ValueError(f"{name}: {array.dtype} values other than 0 and 1; unpacked events must be 0 or 1"
+                             + packed_hint)
         array = array.astype(bool)
     return array
 
@@ -63,8 +65,8 @@ def _to_numpy(events, name: str) -> np.ndarray:
             hasattr(events, "__cuda_array_interface__") or type(events).__module__.startswith("cupy")):
         events = torch.from_dlpack(events)
     if isinstance(events, torch.Tensor):
-        if events.dtype not in (torch.bool, torch.uint8):  # bfloat16 and others have no numpy dtype
+        if events.dtype.is_floating_point or events.dtype.is_complex:  # bfloat16 and others have no numpy dtype
             raise ValueError(f"{name}: dtype={str(events.dtype).removeprefix('torch.')}, "
-                             f"shape={tuple(events.shape)}; expected bool or uint8 detection events")
+                             f"shape={tuple(events.shape)}; expected bool or 0/1 integer detection events")
         return events.detach().cpu().numpy()
     return np.asarray(events)

@@ -66,9 +66,11 @@ class ShotFile:
         self._packed = self._array = None
         if self.format == "npy":
             self._array = np.load(self.path, mmap_mode="r")
-            if self._array.ndim != 2 or self._array.shape[1] != width or self._array.dtype not in (np.bool_, np.uint8):
+            dtype = self._array.dtype
+            if self._array.ndim != 2 or self._array.shape[1] != width or not (dtype == np.bool_ or
+                                                                              np.issubdtype(dtype, np.integer)):
                 raise ValueError(f"{kind} file {self.path} holds dtype={self._array.dtype}, shape={self._array.shape}; "
-                                 f"expected bool or 0/1 uint8 (num_shots, {width}) "
+                                 f"expected bool or 0/1 integers (num_shots, {width}) "
                                  "(is it the experiment this circuit describes?)")
             self.num_shots = len(self._array)
         elif self.format == "b8":
@@ -104,14 +106,14 @@ class ShotFile:
         if self._packed is not None:
             return np.unpackbits(self._packed[start:stop], axis=1, count=self.width, bitorder="little").astype(bool)
         rows = np.asarray(self._array[start:stop])
-        if rows.dtype == np.uint8 and rows.max(initial=0) > 1:
-            raise ValueError(f"{self.kind} file {self.path} holds uint8 values above 1 in shots {start}..{stop}; "
-                             "expected 0/1 (a bit-packed file is b8)")
+        if rows.dtype != np.bool_ and rows.size and (rows.min() < 0 or rows.max() > 1):
+            raise ValueError(f"{self.kind} file {self.path} holds {rows.dtype} values other than 0 and 1 in shots "
+                             f"{start}..{stop}; expected 0/1 (a bit-packed file is b8)")
         return rows.astype(bool)
 
 
 def read_events(path: str | os.PathLike, *, num_detectors: int, format: str | None = None) -> np.ndarray:
-    """Reads detection events from ``.npy`` (bool/uint8, shots × detectors) or a Stim result file.
+    """Reads detection events from ``.npy`` (bool or 0/1 integers, shots × detectors) or a Stim result file.
 
     Args:
         path: the file.

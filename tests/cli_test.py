@@ -317,7 +317,7 @@ def test_decode_explains_bad_files(tmp_path):
         with pytest.raises(SystemExit, match=match):
             main(command_line_args=base + extra)
     np.save(tmp_path / "dets.npy", np.zeros((10, 5), dtype=bool))
-    with pytest.raises(SystemExit, match="expected bool or 0/1 uint8 \\(num_shots, 24\\)"):
+    with pytest.raises(SystemExit, match="expected bool or 0/1 integers \\(num_shots, 24\\)"):
         main(command_line_args=base + ["--out", str(tmp_path / "pred.01")])
     binary = ["decode", "--circuit", str(tmp_path / "dets.npy"), "--events", str(tmp_path / "dets.npy"),
               "--out", str(tmp_path / "pred.01"), "--no-progress"]

@@ -10,7 +10,9 @@ EVENTS = np.random.default_rng(3).random((6, 21)) < 0.3
 @pytest.mark.parametrize("given, bit_packed", [
     (EVENTS, False),
     (EVENTS.astype(np.uint8), False),
+    (EVENTS.astype(np.int64), False),  # e.g. np.loadtxt(..., dtype=int) of a .01 file
     (torch.from_numpy(EVENTS), False),
+    (torch.from_numpy(EVENTS).to(torch.int32), False),
     (np.packbits(EVENTS, axis=1, bitorder="little"), True),
     (torch.from_numpy(np.packbits(EVENTS, axis=1, bitorder="little")), True),
 ])
@@ -23,7 +25,8 @@ def test_every_accepted_form_gives_the_same_events(given, bit_packed):
 @pytest.mark.parametrize("bad, kwargs, match", [
     (EVENTS[:, :20], {}, "dets: dtype=bool, shape=\\(6, 20\\); expected bool \\(num_shots, 21\\).*this circuit"),
     (EVENTS.astype(np.uint8)[:, :3], {"flag": "bit_packed_shots"}, "looks bit-packed: pass bit_packed_shots=True"),
-    (EVENTS.astype(np.uint8) * 2, {}, "dets: uint8 values above 1"),
+    (EVENTS.astype(np.uint8) * 2, {}, "dets: uint8 values other than 0 and 1.*bit_packed=True"),
+    (EVENTS.astype(np.int32) - 1, {}, "dets: int32 values other than 0 and 1; unpacked events must be 0 or 1$"),
     (EVENTS.astype(np.float32), {}, "dtype=float32"),
     (torch.zeros((6, 21), dtype=torch.bfloat16), {}, "dtype=bfloat16"),
     (EVENTS[0], {}, "shape=\\(21,\\)"),

@@ -113,7 +113,7 @@ def run(args) -> list[dict]:
                 events_in += decoders[args.decoder].last_stats.events_in
                 residual_events += decoders[args.decoder].last_stats.events_residual
                 bar.update(len(chunk))
-        except ValueError as e:  # e.g. a .npy file's uint8 values above 1, found as its chunks are read
+        except ValueError as e:  # e.g. a .npy file's values other than 0 and 1, found as its chunks are read
             raise SystemExit(f"qec decode: {e}")
     predictions = {name: np.concatenate(parts) for name, parts in predictions.items()}
     if args.out:
