@@ -179,9 +179,12 @@ def test_a_shot_file_read_in_chunks_equals_the_whole_and_checks_its_values(tmp_p
         chunks = list(f.chunks(300))
         assert f.num_shots == 1000 and [len(c) for c in chunks] == [300, 300, 300, 100]
         np.testing.assert_array_equal(np.concatenate(chunks), dets)
-    np.save(tmp_path / "bad.npy", np.full((10, 4), 3, dtype=np.uint8))
-    with pytest.raises(ValueError, match="values above 1"):
-        qec.ShotFile(tmp_path / "bad.npy", width=4).read()
+    np.save(tmp_path / "int16.npy", dets.astype(np.int16))
+    np.testing.assert_array_equal(qec.ShotFile(tmp_path / "int16.npy", width=4).read(), dets)
+    for bad in (np.full((10, 4), 3, dtype=np.uint8), np.full((10, 4), -1, dtype=np.int8)):
+        np.save(tmp_path / "bad.npy", bad)
+        with pytest.raises(ValueError, match=f"holds {bad.dtype} values other than 0 and 1 in shots 0..10"):
+            qec.ShotFile(tmp_path / "bad.npy", width=4).read()
     (tmp_path / "short.b8").write_bytes(bytes(7))
     with pytest.raises(ValueError, match="not a whole number of 12-bit shots"):
         qec.ShotFile(tmp_path / "short.b8", width=12)
