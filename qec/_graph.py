@@ -25,7 +25,13 @@ BOUNDARY = -1  # the second endpoint of a boundary edge
 class DecodingGraph:
     """The edges of a decomposed DEM, their grid layout and the error→edge map.
 
-    Build one with :meth:`from_dem` or :meth:`from_circuit`.
+    Build one with :meth:`from_dem`, :meth:`from_circuit` or :meth:`of`.
+
+    Examples:
+        >>> import qec
+        >>> graph = DecodingGraph.from_circuit(qec.generate_circuit(3, 3, noise="uniform:0.01"))
+        >>> graph.num_edges, graph.grid_shape, graph.classes[0]
+        (78, (4, 4, 4), (0, 0, 1, -1))
 
     Attributes:
         dem: the flattened, decomposed ``stim.DetectorErrorModel``.

@@ -205,6 +205,13 @@ class LearnedNoise:
         sizes: detectors flipped by each mechanism.
         num_shots: shots behind the estimate.
         clipped: how many estimates were clipped into ``[p_min, 0.5)``.
+
+    Examples:
+        >>> import qec
+        >>> circuit = qec.generate_circuit(3, 3, noise="uniform:0.01")
+        >>> learned = qec.learn_noise(circuit.compile_detector_sampler(seed=1).sample(20_000), circuit)
+        >>> learned.num_shots, len(learned.probabilities) == len(learned.reference_probabilities)
+        (20000.0, True)
     """
 
     probabilities: np.ndarray

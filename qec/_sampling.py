@@ -24,6 +24,13 @@ class SyndromeBatch:
 
     Arrays are numpy for :class:`StimSampler`, torch tensors on the sampler's device for
     :class:`TorchSampler`.
+
+    Examples:
+        >>> import qec
+        >>> graph = qec.DecodingGraph.from_circuit(qec.generate_circuit(3, 3, noise="uniform:0.01"))
+        >>> batch = qec.StimSampler(graph, seed=1).sample(8)
+        >>> batch.dets.shape, batch.obs.shape, batch.edges.shape
+        ((8, 24), (8, 1), (8, 78))
     """
 
     dets: object

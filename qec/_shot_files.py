@@ -124,6 +124,15 @@ def read_events(path: str | os.PathLike, *, num_detectors: int, format: str | No
     Returns:
         ``bool, shape=(num_shots, num_detectors)``. For a file too large to hold, :class:`ShotFile`
         reads it a chunk at a time.
+
+    Examples:
+        >>> import tempfile
+        >>> import qec
+        >>> circuit = qec.generate_circuit(3, 3, noise="uniform:0.01")
+        >>> path = os.path.join(tempfile.mkdtemp(), "dets.b8")
+        >>> circuit.compile_detector_sampler(seed=1).sample_write(500, filepath=path, format="b8")
+        >>> read_events(path, num_detectors=circuit.num_detectors).shape
+        (500, 24)
     """
     return ShotFile(path, width=num_detectors, format=format).read()
 
@@ -142,7 +151,15 @@ def read_observables(path: str | os.PathLike, *, num_observables: int, format: s
 
 
 def write_observables(path: str | os.PathLike, flips: np.ndarray, *, format: str | None = None) -> None:
-    """Writes observable flips ``bool (num_shots, num_observables)`` as ``.npy`` or a Stim result file."""
+    """Writes observable flips ``bool (num_shots, num_observables)`` as ``.npy`` or a Stim result file.
+
+    Examples:
+        >>> import tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "predictions.b8")
+        >>> write_observables(path, np.array([[True], [False], [True]]))
+        >>> os.path.getsize(path)  # b8: one byte per shot here
+        3
+    """
     format = file_format(path, format)
     flips = np.asarray(flips, dtype=bool)
     if format == "npy":

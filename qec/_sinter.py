@@ -60,7 +60,16 @@ class SinterDecoder(sinter.Decoder):
 
 
 class CompiledSinterDecoder(sinter.CompiledDecoder):
-    """One compiled pipeline for one DEM."""
+    """One compiled pipeline for one DEM.
+
+    Examples:
+        >>> import qec
+        >>> circuit = qec.generate_circuit(3, 3, noise="uniform:0.01")
+        >>> compiled = SinterDecoder().compile_decoder_for_dem(dem=circuit.detector_error_model(decompose_errors=True))
+        >>> packed = circuit.compile_detector_sampler(seed=1).sample(10, bit_packed=True)
+        >>> compiled.decode_shots_bit_packed(bit_packed_detection_event_data=packed).shape  # one byte per shot
+        (10, 1)
+    """
 
     def __init__(self, decoder):
         self.decoder = decoder

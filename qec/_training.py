@@ -345,6 +345,15 @@ def train(cfg: TrainConfig) -> PreDecoder:
     Writes ``out_dir/ckpt.pt`` (latest, with optimizer and RNG states) and ``out_dir/best.pt``.
     Each validation appends to ``predecoder.metadata["history"]``: step, loss, PyMatching's errors
     and the pipeline's errors and residual density at each threshold, on the same fixed shots.
+
+    Examples:
+        >>> import os, tempfile
+        >>> out = tempfile.mkdtemp()
+        >>> cfg = TrainConfig(out_dir=out, steps=3, distance=3, rounds=3, eval_distance=3, eval_shots=200,
+        ...                   batch_size=16, progress=False)
+        >>> model = train(cfg)  # logs the config and each validation to stderr
+        >>> sorted(os.listdir(out)), model.metadata["history"][-1]["step"]
+        (['best.pt', 'ckpt.pt'], 3)
     """
     device = resolve_device(cfg.device)
     if cfg.threads:
