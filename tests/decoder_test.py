@@ -74,7 +74,7 @@ def test_default_model_does_not_lose_to_matching_on_easy_shots(experiment):
     (np.zeros((4, 7), dtype=bool), "dtype=bool, shape=\\(4, 7\\); expected bool \\(num_shots, 120\\)"),
     (np.zeros((4, 120), dtype=np.float32), "dtype=float32"),
     (np.zeros(120, dtype=bool), "shape"),
-    (np.full((4, 120), 2, dtype=np.uint8), "values above 1"),
+    (np.full((4, 120), 2, dtype=np.uint8), "values other than 0 and 1"),
     (np.zeros((4, 15), dtype=np.uint8), "looks bit-packed"),
     (np.zeros((4, 121), dtype=bool), "120 detectors and 1 observables: sample them apart"),  # obs appended
 ])
