@@ -91,8 +91,9 @@ class Decoder:
         100
     """
 
-    def __init__(self, graph: DecodingGraph | stim.Circuit | stim.DetectorErrorModel, *, model: "str | os.PathLike | PreDecoder | None" = "default",
-                 correlated: bool = False, device: str | torch.device | None = None, batch_size: int = 512,
+    def __init__(self, graph: DecodingGraph | stim.Circuit | stim.DetectorErrorModel, *,
+                 model: "str | os.PathLike | PreDecoder | None" = "default", correlated: bool = False,
+                 device: str | torch.device | None = None, batch_size: int = 512,
                  matching_dem: stim.DetectorErrorModel | None = None, block: tuple | None = None,
                  matching_workers: int = 0, reweight: bool = False, shortcut: bool = False,
                  compile: bool = False, precision: str | None = None, threshold: float | list[float] | None = None):

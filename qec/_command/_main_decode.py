@@ -70,7 +70,7 @@ def run(args) -> list[dict]:
     import numpy as np
     from tqdm import tqdm
 
-    from qec._command._main_learn_noise import load_reference
+    from qec._command._input_files import load_reference
     from qec._decoder import Decoder
     from qec._graph import DecodingGraph
     from qec._shot_files import ShotFile, file_format, read_observables, write_observables

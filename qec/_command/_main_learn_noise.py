@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 
+from qec._command._input_files import load_reference
 from qec._shot_files import FORMATS
 
 EXAMPLES = """examples:
@@ -15,36 +15,6 @@ EXAMPLES = """examples:
   qec learn-noise --events shots.npy --reference nominal.dem --out learned.dem --pool --json
   qec ler --distance 5 --rounds 5 --noise uniform:0.003 --shots 10000 --decoders pymatching --decoder-dem learned.dem
 """
-
-
-def read_text_file(path: str, expected: str, prog: str) -> str:
-    """The text of the file at ``path``, or a ``SystemExit`` from ``prog`` (e.g. ``"qec ler"``) when it is
-    missing, not a file or not text; ``expected`` says what it should hold."""
-    prefix = f"{prog}: "
-    if not os.path.isfile(path):
-        raise SystemExit(prefix + (f"{path} does not exist" if not os.path.exists(path) else f"{path} is not a file"))
-    try:
-        return open(path, encoding="utf-8").read()
-    except UnicodeDecodeError:
-        raise SystemExit(f"{prefix}{path} is not text; expected {expected}") from None
-
-
-def load_reference(path: str, prog: str):
-    """A decomposed DEM from a ``.dem`` file, or from a circuit file (``.stim``); a ``SystemExit`` from ``prog``
-    when the file is neither."""
-    import stim
-    text = read_text_file(path, "a detector error model (.dem) or a Stim circuit (.stim) in Stim's text format", prog)
-    try:
-        return stim.DetectorErrorModel(text) if not path.endswith(".stim") else _circuit_dem(stim.Circuit(text))
-    except ValueError:
-        try:
-            return _circuit_dem(stim.Circuit(text))
-        except ValueError as e:
-            raise SystemExit(f"{prog}: {path} is neither a detector error model nor a Stim circuit: {e}")
-
-
-def _circuit_dem(circuit):
-    return circuit.detector_error_model(decompose_errors=True)
 
 
 def main(*, command_line_args: list[str]) -> int:

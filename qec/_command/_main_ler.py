@@ -135,7 +135,7 @@ def run(args) -> list[dict]:
     circuit, graph, noise, experiment = build_experiment(args)
     matching_dem = graph.dem
     if args.decoder_dem:
-        from qec._command._main_learn_noise import load_reference
+        from qec._command._input_files import load_reference
         matching_dem = load_reference(args.decoder_dem, "qec ler")
         if matching_dem.num_detectors != graph.num_detectors:
             raise SystemExit(f"qec ler: --decoder-dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
@@ -234,35 +234,38 @@ def build_experiment(args):
     Fills the generated experiment's defaults into ``args`` (``--circuit`` excludes ``--distance/--basis/--noise``).
     """
     from qec._circuits import NoiseModel, generate_circuit
-    from qec._graph import DecodingGraph
+    from qec._command._input_files import load_circuit
 
     if args.circuit is not None:
         given = [f"--{k}" for k in ("distance", "basis", "noise") if getattr(args, k) is not None]
         if given:
             raise SystemExit(f"qec ler: --circuit names the experiment; {', '.join(given)} "
                              f"{'does' if len(given) == 1 else 'do'} not apply to it")
-        circuit = load_circuit(args.circuit)
-    else:
-        for key, value in args.experiment_defaults.items():
-            if getattr(args, key) is None:
-                setattr(args, key, value)
-        missing = [f"--{k}" for k in ("distance", "rounds") if getattr(args, k) is None]
-        if missing:
-            raise SystemExit(f"qec ler: give {' and '.join(missing)} (or --circuit FILE)")
-        try:
-            noise = NoiseModel.parse(args.noise)
-            circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=noise)
-        except ValueError as e:
-            raise SystemExit(f"qec ler: {e}")
-    try:
-        graph = DecodingGraph.from_circuit(circuit)
-    except ValueError as e:
-        raise SystemExit(f"qec ler: {e}")
-    if args.circuit is not None:
+        circuit = load_circuit(args.circuit, "qec ler")
+        graph = _decoding_graph(circuit)
         return circuit, graph, None, {"distance": None, "rounds": rounds_for_rate(graph, args.rounds, "qec ler"),
                                       "basis": None, "noise": None, "circuit": args.circuit}
-    return circuit, graph, noise, {"distance": args.distance, "rounds": args.rounds, "basis": args.basis,
-                                   "noise": str(noise), "circuit": None}
+    for key, value in args.experiment_defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    missing = [f"--{k}" for k in ("distance", "rounds") if getattr(args, k) is None]
+    if missing:
+        raise SystemExit(f"qec ler: give {' and '.join(missing)} (or --circuit FILE)")
+    try:
+        noise = NoiseModel.parse(args.noise)
+        circuit = generate_circuit(args.distance, args.rounds, basis=args.basis, noise=noise)
+    except ValueError as e:
+        raise SystemExit(f"qec ler: {e}")
+    return circuit, _decoding_graph(circuit), noise, {"distance": args.distance, "rounds": args.rounds,
+                                                      "basis": args.basis, "noise": str(noise), "circuit": None}
+
+
+def _decoding_graph(circuit):
+    from qec._graph import DecodingGraph
+    try:
+        return DecodingGraph.from_circuit(circuit)
+    except ValueError as e:
+        raise SystemExit(f"qec ler: {e}")
 
 
 def rounds_for_rate(graph, given: int | None, prog: str) -> int:
@@ -280,18 +283,6 @@ def rounds_for_rate(graph, given: int | None, prog: str) -> int:
         print(f"{prog}: note: --rounds {rounds}, but the detector coordinates show {coordinate_rounds} rounds; "
               f"the rate per round uses {rounds}", file=sys.stderr)
     return rounds
-
-
-def load_circuit(path: str, prog: str = "qec ler"):
-    """A Stim circuit from a text file, or a ``SystemExit`` from ``prog`` that says what is wrong with the file."""
-    import stim
-
-    from qec._command._main_learn_noise import read_text_file
-    text = read_text_file(path, "a Stim circuit (.stim)", prog)
-    try:
-        return stim.Circuit(text)
-    except ValueError as e:
-        raise SystemExit(f"{prog}: {path} is not a Stim circuit: {e}")
 
 
 def noise_mismatch_note(predecoder, noise: "NoiseModel", timelike_ratio: float = float("nan")) -> str | None:

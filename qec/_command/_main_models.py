@@ -63,7 +63,7 @@ def main(*, command_line_args: list[str]) -> int:
         raise SystemExit("qec models: give --circuit or --distance/--rounds, not both")
     if args.distance is not None or args.circuit is not None:
         import qec
-        from qec._command._main_ler import load_circuit
+        from qec._command._input_files import load_circuit
         try:
             circuit = (load_circuit(args.circuit, "qec models") if args.circuit is not None else
                        qec.generate_circuit(args.distance, args.rounds, basis=args.basis, noise=args.noise))
