@@ -44,19 +44,36 @@ def check_events(events, num_detectors: int, *, bit_packed: bool, flag: str = "b
             hint = appended if num_observables and array.shape[1] == -(-(num_detectors + num_observables) // 8) else ""
             raise ValueError(f"bit-packed {name}: {found}; {expected}{hint}")
         return np.unpackbits(array, axis=1, count=num_detectors, bitorder="little").astype(bool)
-    integer = np.issubdtype(array.dtype, np.integer)
-    if not (array.dtype == np.bool_ or integer) or array.shape[1] != num_detectors:
+    if not is_unpacked_dtype(array.dtype) or array.shape[1] != num_detectors:
         hint = (f" (it looks bit-packed: pass {flag}=True)" if array.dtype == np.uint8 and array.shape[1] == packed_width
                 else appended if num_observables and array.shape[1] == num_detectors + num_observables
-                else " (do the events come from this circuit?)" if array.dtype == np.bool_ or integer else "")
+                else " (do the events come from this circuit?)" if is_unpacked_dtype(array.dtype) else "")
         raise ValueError(f"{name}: {found}; {expected}{hint}")
-    if integer:
-        if array.size and (array.min() < 0 or array.max() > 1):
-            packed_hint = f" (pass {flag}=True for bit-packed data)" if array.dtype == np.uint8 else ""
-            raise ValueError(f"{name}: {array.dtype} values other than 0 and 1; unpacked events must be 0 or 1"
-                             + packed_hint)
-        array = array.astype(bool)
-    return array
+    if not holds_only_bits(array):
+        packed_hint = f" (pass {flag}=True for bit-packed data)" if array.dtype == np.uint8 else ""
+        raise ValueError(f"{name}: {array.dtype} values other than 0 and 1; unpacked events must be 0 or 1"
+                         + packed_hint)
+    return array.astype(bool, copy=False)
+
+
+def is_unpacked_dtype(dtype: np.dtype) -> bool:
+    """Whether unpacked events may come in ``dtype``: bool, or any integer type (holding 0 and 1).
+
+    Examples:
+        >>> is_unpacked_dtype(np.dtype(np.int16)), is_unpacked_dtype(np.dtype(np.float32))
+        (True, False)
+    """
+    return dtype == np.bool_ or np.issubdtype(dtype, np.integer)
+
+
+def holds_only_bits(array: np.ndarray) -> bool:
+    """Whether every value of a bool or integer array is 0 or 1.
+
+    Examples:
+        >>> holds_only_bits(np.array([[0, 1]], dtype=np.int8)), holds_only_bits(np.array([[2]], dtype=np.uint8))
+        (True, False)
+    """
+    return array.dtype == np.bool_ or not array.size or bool(array.min() >= 0 and array.max() <= 1)
 
 
 def _to_numpy(events, name: str) -> np.ndarray:

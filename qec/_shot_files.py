@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import numpy as np
 import stim
 
+from qec._events import holds_only_bits, is_unpacked_dtype
+
 STIM_FORMATS = ("01", "b8", "r8", "ptb64", "hits", "dets")
 FORMATS = ("npy",) + STIM_FORMATS
 
@@ -66,9 +68,7 @@ class ShotFile:
         self._packed = self._array = None
         if self.format == "npy":
             self._array = np.load(self.path, mmap_mode="r")
-            dtype = self._array.dtype
-            if self._array.ndim != 2 or self._array.shape[1] != width or not (dtype == np.bool_ or
-                                                                              np.issubdtype(dtype, np.integer)):
+            if self._array.ndim != 2 or self._array.shape[1] != width or not is_unpacked_dtype(self._array.dtype):
                 raise ValueError(f"{kind} file {self.path} holds dtype={self._array.dtype}, shape={self._array.shape}; "
                                  f"expected bool or 0/1 integers (num_shots, {width}) "
                                  "(is it the experiment this circuit describes?)")
@@ -106,7 +106,7 @@ class ShotFile:
         if self._packed is not None:
             return np.unpackbits(self._packed[start:stop], axis=1, count=self.width, bitorder="little").astype(bool)
         rows = np.asarray(self._array[start:stop])
-        if rows.dtype != np.bool_ and rows.size and (rows.min() < 0 or rows.max() > 1):
+        if not holds_only_bits(rows):
             raise ValueError(f"{self.kind} file {self.path} holds {rows.dtype} values other than 0 and 1 in shots "
                              f"{start}..{stop}; expected 0/1 (a bit-packed file is b8)")
         return rows.astype(bool)
