@@ -326,6 +326,8 @@ ROTATED_ONLY = ("qec decodes rotated surface-code memory experiments (qec.genera
 
 
 def _grid_layout(dem: stim.DetectorErrorModel) -> tuple[np.ndarray, tuple, np.ndarray]:
+    if dem.num_detectors == 0:
+        raise ValueError(f"the circuit has no detectors. {ROTATED_ONLY}")
     coords = dem.get_detector_coordinates()
     voxels = np.zeros((dem.num_detectors, 3), dtype=np.int64)
     for d in range(dem.num_detectors):

@@ -56,6 +56,11 @@ def test_missing_coordinates_are_rejected():
         qec.DecodingGraph.from_dem(stim.DetectorErrorModel("error(0.1) D0 D1"))
 
 
+def test_a_circuit_without_detectors_says_so():
+    with pytest.raises(ValueError, match="has no detectors"):
+        qec.Decoder.from_circuit(stim.Circuit("X_ERROR(0.1) 0\nM 0\nOBSERVABLE_INCLUDE(0) rec[-1]"))
+
+
 @pytest.mark.parametrize("code", ["repetition_code:memory", "surface_code:unrotated_memory_z"])
 def test_other_codes_are_refused_with_what_qec_decodes(code):
     circuit = stim.Circuit.generated(code, distance=3, rounds=3, after_clifford_depolarization=0.01)

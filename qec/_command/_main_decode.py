@@ -70,7 +70,7 @@ def run(args) -> list[dict]:
     import numpy as np
     from tqdm import tqdm
 
-    from qec._command._input_files import load_reference
+    from qec._command._input_files import load_reference, warn_if_events_do_not_fit
     from qec._decoder import Decoder
     from qec._graph import DecodingGraph
     from qec._shot_files import ShotFile, file_format, read_observables, write_observables
@@ -100,6 +100,10 @@ def run(args) -> list[dict]:
     if len(names) == 2:
         decoders[reference] = Decoder(graph, model=None, correlated=reference.endswith("-correlated"),
                                       matching_dem=matching_dem)
+    try:
+        warn_if_events_do_not_fit(graph, events, "qec decode")
+    except ValueError as e:
+        raise SystemExit(f"qec decode: {e}")
     predictions = {name: [] for name in names}
     seconds = {name: 0.0 for name in names}
     residual_events = events_in = 0
