@@ -20,6 +20,7 @@ unseen at p = 0.002).
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 
@@ -123,16 +124,33 @@ def event_fit(graph: DecodingGraph, dets: np.ndarray, *, max_shots: int = 6_000)
     return EventFit(round_ratios=ratios, round_resolution=resolution, shots=len(x))
 
 
-def misfit_message(graph: DecodingGraph, dets: np.ndarray, *, source: str) -> str | None:
-    """What to tell a user whose events ``dets`` (from ``source``) do not look like shots of
-    ``graph``'s circuit; ``None`` when they do, or when too few shots say either way."""
-    fit = event_fit(graph, dets)
-    if fit.fits:
+def warn_if_events_do_not_fit(source, dets: np.ndarray, *, what: str = "the detection events",
+                              stacklevel: int = 2) -> EventFit | None:
+    """Warns (``UserWarning``) when ``dets`` do not look like shots of ``source``'s circuit.
+
+    Args:
+        source: a :class:`DecodingGraph`, a ``stim.Circuit`` or a decomposed DEM; one that is not a
+            rotated surface-code memory (no grid layout) is not checked.
+        dets: unpacked detection events (the first 6,000 shots are measured).
+        what: how the message names the events, e.g. a file's path.
+        stacklevel: as ``warnings.warn``'s, counted from the caller of this function.
+
+    Returns:
+        The :class:`EventFit`, or ``None`` where ``source`` could not be checked against.
+    """
+    try:
+        graph = DecodingGraph.of(source)
+    except ValueError:
         return None
-    rounds = fit.misfit_rounds
-    shown = ", ".join(str(r) for r in rounds[:5]) + (", ..." if len(rounds) > 5 else "")
-    return (f"{source} does not look like shots of this circuit: in {len(rounds)} of its "
-            f"{len(fit.round_ratios)} rounds ({shown}) the detection events co-fire along the circuit's error edges "
-            f"{np.min(fit.round_ratios[rounds]):.2f}x as much as the circuit's noise would make them (about 1 "
-            f"for its shots; measured on {fit.shots} shots). Check that the shots come from this circuit "
-            f"({graph.num_detectors} detectors per shot: the same distance, rounds and basis)")
+    fit = event_fit(graph, dets)
+    if not fit.fits:
+        rounds = fit.misfit_rounds
+        shown = ", ".join(str(r) for r in rounds[:5]) + (", ..." if len(rounds) > 5 else "")
+        warnings.warn(
+            f"{what} do not look like shots of this circuit: in {len(rounds)} of its "
+            f"{len(fit.round_ratios)} rounds ({shown}) they co-fire along the circuit's "
+            f"error edges {np.min(fit.round_ratios[rounds]):.2f}x as much as the circuit's noise would make "
+            f"them (about 1 for its shots; measured on {fit.shots} shots). Check that the shots come from "
+            f"this circuit ({graph.num_detectors} detectors per shot: the same distance, rounds and basis)",
+            UserWarning, stacklevel=stacklevel + 1)
+    return fit

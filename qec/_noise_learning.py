@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 import stim
 
+from qec._event_fit import warn_if_events_do_not_fit
 from qec._events import check_events
 
 _MAX_SET = 6  # mechanisms flipping more detectors than this are kept at their reference probability
@@ -352,6 +353,11 @@ def learn_noise(dets: np.ndarray, reference, *, bit_packed: bool = False, pool: 
     Returns:
         A :class:`LearnedNoise`; ``.to_dem()`` gives the DEM for PyMatching.
 
+    Warns:
+        UserWarning: the events do not look like shots of a rotated surface-code ``reference``
+            (``qec._event_fit``: e.g. shots of the other basis, which have as many detectors), or
+            more than a fifth of the estimates were clipped.
+
     Examples:
         >>> import qec
         >>> circuit = qec.generate_circuit(3, 3, noise="uniform:0.01")
@@ -362,6 +368,7 @@ def learn_noise(dets: np.ndarray, reference, *, bit_packed: bool = False, pool: 
     """
     stats = EventStatistics(reference)
     dets = _check_events(dets, stats.num_detectors, bit_packed=bit_packed, num_observables=stats.reference.num_observables)
+    warn_if_events_do_not_fit(stats.reference, dets[:6_000])  # e.g. shots of the other basis, as many detectors
     chunk_size = stats.chunk_size(len(dets), limit=chunk_size)
     for start in range(0, len(dets), chunk_size):
         stats._accumulate(dets[start:start + chunk_size])

@@ -54,7 +54,9 @@ def test_too_few_shots_judge_nothing():
     assert fit.fits and np.all(fit.round_resolution < MIN_RESOLUTION)
 
 
-def test_decode_and_learn_noise_warn_about_a_b8_file_from_another_circuit(tmp_path, capsys):
+def test_decode_and_learn_noise_warn_about_a_b8_file_from_another_circuit(tmp_path):
+    import warnings
+
     import stim
 
     from qec._command._main import main
@@ -67,9 +69,28 @@ def test_decode_and_learn_noise_warn_about_a_b8_file_from_another_circuit(tmp_pa
                     ["learn-noise", "--out", str(tmp_path / "l.dem")]):
         reference = "--reference" if command[0] == "learn-noise" else "--circuit"
         for circuit, warned in (("d5.stim", False), ("d7.stim", True)):
-            main(command_line_args=command + ["--events", str(tmp_path / "d.b8"), reference,
-                                              str(tmp_path / circuit), "--no-progress"])
-            err = capsys.readouterr().err
-            assert (f"qec {command[0]}: warning: " in err) == warned, err
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                main(command_line_args=command + ["--events", str(tmp_path / "d.b8"), reference,
+                                                  str(tmp_path / circuit), "--no-progress"])
+            misfit = [str(w.message) for w in caught if "do not look like shots of this circuit" in str(w.message)]
+            assert len(misfit) == warned, [str(w.message) for w in caught]
             if warned:
-                assert "does not look like shots of this circuit" in err and "240 detectors per shot" in err
+                assert "d.b8" in misfit[0] and "240 detectors per shot" in misfit[0]
+
+
+def test_learn_noise_warns_about_shots_of_the_other_basis():
+    z_circuit = qec.generate_circuit(5, 5, basis="z", noise="uniform:0.005")
+    with pytest.warns(UserWarning, match="do not look like shots of this circuit"):
+        qec.learn_noise(shots(5, 5, "x", "uniform:0.005", 20000), z_circuit)
+
+
+def test_a_command_prints_a_warning_as_one_line_that_names_it():
+    import warnings
+
+    from qec._command._main import warnings_as_lines
+    message = "the events do not look like shots of this circuit"
+    with warnings_as_lines("qec decode"):
+        line = warnings.formatwarning(message, UserWarning, "file.py", 1)
+    assert line == f"qec decode: warning: {message}\n"
+    assert "UserWarning" in warnings.formatwarning(message, UserWarning, "file.py", 1)  # Python's format again

@@ -46,14 +46,3 @@ def load_circuit(path: str, prog: str):
     except ValueError as e:
         raise SystemExit(f"{prog}: {path} is not a Stim circuit: {e}")
 
-
-def warn_if_events_do_not_fit(graph, events, prog: str) -> None:
-    """Prints a warning on stderr when the first shots of ``events`` (a ``qec.ShotFile``) do not look like
-    shots of ``graph``'s circuit (``qec._event_fit``): e.g. a ``b8`` file read with another circuit's detector
-    count, whose bytes divide into whole shots all the same."""
-    import sys
-
-    from qec._event_fit import misfit_message
-    message = misfit_message(graph, next(events.chunks(6_000)), source=events.path)
-    if message:
-        print(f"{prog}: warning: {message}", file=sys.stderr)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import warnings
 
 SUBCOMMANDS = {
     "demo": ("qec._command._main_demo", "decode a simulated experiment: PyMatching alone vs the pipeline"),
@@ -47,7 +49,20 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         raise SystemExit(f"unknown command {name!r}; available: {', '.join(SUBCOMMANDS)}")
     import importlib
     module = importlib.import_module(SUBCOMMANDS[name][0])
-    return module.main(command_line_args=rest) or 0
+    with warnings_as_lines(f"qec {name}"):
+        return module.main(command_line_args=rest) or 0
+
+
+@contextlib.contextmanager
+def warnings_as_lines(prog: str):
+    """Within it, a warning prints as one line that names the command (``qec decode: warning: ...``),
+    not as Python's file, line and source."""
+    original = warnings.formatwarning
+    warnings.formatwarning = lambda message, category, *args, **kwargs: f"{prog}: warning: {message}\n"
+    try:
+        yield
+    finally:
+        warnings.formatwarning = original
 
 
 if __name__ == "__main__":

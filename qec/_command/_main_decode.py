@@ -70,8 +70,9 @@ def run(args) -> list[dict]:
     import numpy as np
     from tqdm import tqdm
 
-    from qec._command._input_files import load_reference, warn_if_events_do_not_fit
+    from qec._command._input_files import load_reference
     from qec._decoder import Decoder
+    from qec._event_fit import warn_if_events_do_not_fit
     from qec._graph import DecodingGraph
     from qec._shot_files import ShotFile, file_format, read_observables, write_observables
     from qec._stats import discordant_counts
@@ -101,7 +102,7 @@ def run(args) -> list[dict]:
         decoders[reference] = Decoder(graph, model=None, correlated=reference.endswith("-correlated"),
                                       matching_dem=matching_dem)
     try:
-        warn_if_events_do_not_fit(graph, events, "qec decode")
+        warn_if_events_do_not_fit(graph, next(events.chunks(6_000)), what=f"the events in {args.events}")
     except ValueError as e:
         raise SystemExit(f"qec decode: {e}")
     predictions = {name: [] for name in names}

@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-from qec._command._input_files import load_reference, warn_if_events_do_not_fit
+from qec._command._input_files import load_reference
 from qec._shot_files import FORMATS
 
 EXAMPLES = """examples:
@@ -34,7 +34,7 @@ def main(*, command_line_args: list[str]) -> int:
 
     from tqdm import tqdm
 
-    from qec._graph import DecodingGraph
+    from qec._event_fit import warn_if_events_do_not_fit
     from qec._noise_learning import EventStatistics
     from qec._shot_files import ShotFile
     reference = load_reference(args.reference, "qec learn-noise")
@@ -42,12 +42,7 @@ def main(*, command_line_args: list[str]) -> int:
     try:
         events = ShotFile(args.events, width=reference.num_detectors, format=args.format)
         stats = EventStatistics(reference)
-        try:
-            graph = DecodingGraph.from_dem(reference)
-        except ValueError:
-            graph = None  # a reference that is not a rotated surface-code memory: nothing to check against
-        if graph is not None:
-            warn_if_events_do_not_fit(graph, events, "qec learn-noise")
+        warn_if_events_do_not_fit(reference, next(events.chunks(6_000)), what=f"the events in {args.events}")
         # A chunk at a time (a b8 or npy file is never loaded whole), in the chunks learn_noise would use.
         size = stats.chunk_size(events.num_shots)
         with tqdm(total=events.num_shots, desc="learn-noise", unit="shot", file=sys.stderr,
