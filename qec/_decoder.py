@@ -271,7 +271,8 @@ class Decoder:
         return self.decode_batch(dets[None, :])[0]
 
     def decode_batch(self, dets, *, bit_packed_shots: bool = False, bit_packed_predictions: bool = False,
-                     return_residual: bool = False, enable_correlations: bool | None = None):
+                     return_residual: bool = False, enable_correlations: bool | None = None,
+                     progress: bool = False):
         """Decodes a batch of shots.
 
         Args:
@@ -283,6 +284,8 @@ class Decoder:
             return_residual: also return the residual events ``bool (num_shots, num_detectors)``. Defaults to False.
             enable_correlations: correlated matching on the residual. Defaults to None (the
                 decoder's ``correlated`` setting).
+            progress: show a progress bar (``tqdm.auto``: a widget in a notebook), decoding
+                ``8 * batch_size`` shots at a time; the predictions are the same. Defaults to False.
 
         Returns:
             The predictions ``bool (num_shots, num_observables)`` (or bit-packed), and the residual
@@ -290,9 +293,22 @@ class Decoder:
 
         Raises:
             ValueError: wrong shape, dtype or detector count.
+
+        Examples:
+            >>> import qec
+            >>> circuit = qec.generate_circuit(5, 5, noise="uniform:0.005")
+            >>> dets = circuit.compile_detector_sampler(seed=1).sample(3000)
+            >>> decoder = qec.Decoder(circuit, device="cpu", batch_size=128)
+            >>> bool((decoder.decode_batch(dets, progress=True) == decoder.decode_batch(dets)).all())
+            True
         """
         variant = self._variant(enable_correlations)
         shots = self._check_dets(dets, bit_packed=bit_packed_shots)
+        if progress:
+            predictions, residual = self._decode_with_progress(shots, enable_correlations)
+            if bit_packed_predictions:
+                predictions = np.packbits(predictions, axis=1, bitorder="little")
+            return (predictions, residual) if return_residual else predictions
         if self.matching_workers and self._bound is not None:
             predictions, residual, t0, t1, t2 = self._decode_overlapped(shots, variant)
         else:
@@ -309,6 +325,24 @@ class Decoder:
         if bit_packed_predictions:
             predictions = np.packbits(predictions, axis=1, bitorder="little")
         return (predictions, residual) if return_residual else predictions
+
+    def _decode_with_progress(self, shots: torch.Tensor, enable_correlations: bool | None) -> tuple:
+        """:meth:`decode_batch` a part at a time behind a progress bar; ``last_stats`` covers every part."""
+        from tqdm.auto import tqdm
+        size = 8 * self.batch_size
+        predictions, residuals, stats = [], [], DecodeStats()
+        with tqdm(total=len(shots), desc="decode", unit="shot") as bar:
+            for start in range(0, len(shots), size):
+                part, residual = self.decode_batch(shots[start:start + size], return_residual=True,
+                                                   enable_correlations=enable_correlations)
+                predictions.append(part)
+                residuals.append(residual)
+                stats = stats + self.last_stats
+                bar.update(len(part))
+        self.last_stats = stats
+        if not predictions:  # no shots
+            return self.decode_batch(shots, return_residual=True, enable_correlations=enable_correlations)
+        return np.concatenate(predictions), np.concatenate(residuals)
 
     def _decode_overlapped(self, shots: torch.Tensor, variant):
         """Network on batch k + 1 while worker processes match batch k; the stats count the overlap once."""

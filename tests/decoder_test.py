@@ -153,3 +153,18 @@ def test_a_noiseless_circuit_decodes_to_no_flips():
         stream.push(dets[:, layer])
     predictions = stream.finish()
     assert predictions.shape == (20, 1) and not predictions.any()
+
+
+def test_a_progress_bar_decodes_the_same_and_counts_every_part(experiment, capsys):
+    circuit, dets, _ = experiment
+    decoder = qec.Decoder.from_circuit(circuit, device="cpu", batch_size=32)  # parts of 256 shots
+    whole, whole_residual = decoder.decode_batch(dets, return_residual=True)
+    whole_stats = decoder.last_stats
+    parts, residual = decoder.decode_batch(dets, return_residual=True, progress=True)
+    np.testing.assert_array_equal(parts, whole)
+    np.testing.assert_array_equal(residual, whole_residual)
+    assert decoder.last_stats.shots == len(dets) > 256
+    assert (decoder.last_stats.events_in, decoder.last_stats.events_residual) == (
+        whole_stats.events_in, whole_stats.events_residual)
+    assert decoder.total_stats.shots == 2 * len(dets)
+    assert f"{len(dets)}/{len(dets)}" in capsys.readouterr().err
