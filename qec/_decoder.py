@@ -13,7 +13,7 @@ import torch
 
 from qec._device import resolve_device
 from qec._events import check_events
-from qec._graph import DecodingGraph
+from qec._graph import DecodingGraph, check_matching_dem
 from qec._matching import Matcher
 from qec._predecoder import REWEIGHTED_VARIANTS, PreDecoder
 from qec._reweighting import PosteriorMatcher
@@ -106,8 +106,8 @@ class Decoder:
         self.correlated = bool(correlated)
         self.device = resolve_device(device)
         self.batch_size = batch_size
-        if matching_dem is not None and matching_dem.num_detectors != graph.num_detectors:
-            raise ValueError(f"matching_dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
+        if matching_dem is not None:
+            check_matching_dem(matching_dem, graph)
         self.predecoder = None if model is None else PreDecoder.load(model)
         if threshold is not None:
             if self.predecoder is None:

@@ -298,6 +298,33 @@ class DecodingGraph:
         return (fired.toarray() & 1).astype(bool)
 
 
+def check_matching_dem(matching_dem: stim.DetectorErrorModel, graph: DecodingGraph) -> None:
+    """Refuses a DEM to match with (e.g. a learned one) whose detectors are not the circuit's: another
+    count, or, where both carry coordinates, a detector at another place (the other basis of the
+    same memory has as many detectors).
+
+    Raises:
+        ValueError: the detector counts differ, or a detector's coordinates do.
+
+    Examples:
+        >>> import qec
+        >>> x, z = (qec.generate_circuit(3, 3, basis=b, noise="uniform:0.01") for b in "xz")
+        >>> check_matching_dem(z.detector_error_model(decompose_errors=True), DecodingGraph.from_circuit(x))
+        Traceback (most recent call last):
+        ...
+        ValueError: matching_dem's detector D0 is at (0.0, 4.0, 0.0); the circuit's is at (2.0, 0.0, 0.0): is it a DEM of this experiment?
+    """
+    if matching_dem.num_detectors != graph.num_detectors:
+        raise ValueError(f"matching_dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
+    theirs = matching_dem.get_detector_coordinates()
+    ours = graph.dem.get_detector_coordinates()
+    for d in range(graph.num_detectors):
+        a, b = theirs.get(d), ours.get(d)
+        if a and b and (len(a) != len(b) or not np.allclose(a, b)):
+            raise ValueError(f"matching_dem's detector D{d} is at {tuple(a)}; the circuit's is at {tuple(b)}: "
+                             "is it a DEM of this experiment?")
+
+
 def _error_components(dem: stim.DetectorErrorModel):
     """``(p, [(sorted detectors, frozenset of observables), ...], text)`` per error of a flattened DEM.
 

@@ -168,3 +168,13 @@ def test_a_progress_bar_decodes_the_same_and_counts_every_part(experiment, capsy
         whole_stats.events_in, whole_stats.events_residual)
     assert decoder.total_stats.shots == 2 * len(dets)
     assert f"{len(dets)}/{len(dets)}" in capsys.readouterr().err
+
+
+def test_a_matching_dem_of_another_experiment_is_refused():
+    x, z = (qec.generate_circuit(5, 5, basis=b, noise="uniform:0.005") for b in "xz")
+    with pytest.raises(ValueError, match="matching_dem's detector D0 is at .* is it a DEM of this experiment"):
+        qec.Decoder(z, model=None, matching_dem=x.detector_error_model(decompose_errors=True))  # as many detectors
+    with pytest.raises(ValueError, match="matching_dem has 240 detectors; the circuit has 120"):
+        qec.Decoder(z, model=None, matching_dem=qec.generate_circuit(7, 5, basis="z").detector_error_model())
+    learned = qec.learn_noise(z.compile_detector_sampler(seed=1).sample(20000), z).to_dem()
+    assert qec.Decoder(z, model=None, matching_dem=learned).num_detectors == 120  # a learned DEM keeps the places

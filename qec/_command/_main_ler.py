@@ -119,6 +119,7 @@ def run(args) -> list[dict]:
     import numpy as np
 
     from qec._decoder import Decoder
+    from qec._graph import check_matching_dem
     from qec._matching import Matcher
     from qec._stats import DecodeStats, discordant_counts
 
@@ -137,8 +138,10 @@ def run(args) -> list[dict]:
     if args.decoder_dem:
         from qec._command._input_files import load_reference
         matching_dem = load_reference(args.decoder_dem, "qec ler")
-        if matching_dem.num_detectors != graph.num_detectors:
-            raise SystemExit(f"qec ler: --decoder-dem has {matching_dem.num_detectors} detectors; the circuit has {graph.num_detectors}")
+        try:
+            check_matching_dem(matching_dem, graph)
+        except ValueError as e:
+            raise SystemExit(f"qec ler: --decoder-dem: {e}")
     matcher = Matcher(matching_dem)
     needs_model = any(name.startswith("pipeline") for name in decoders)
     plain = Decoder(graph, model=None, matching_dem=matching_dem) if "pymatching-stream" in decoders else None
