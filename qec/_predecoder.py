@@ -180,7 +180,8 @@ class PreDecoder:
         metadata = dict(ckpt.get("metadata") or {})
         train_config = ckpt.get("train_config") or {}
         if train_config:  # what training_noise_kinds reads; training and export both save the config
-            metadata["training_noise"] = "dem" if train_config.get("train_dem") else train_config.get("noise")
+            metadata["training_noise"] = ("dem" if train_config.get("train_dem") else ",".join(
+                n for n in (train_config.get("noise"), train_config.get("curriculum_noise")) if n))
         return PreDecoder(net, classes=ckpt["classes"], threshold=ckpt["threshold"], policy=ckpt["policy"],
                           threshold_correlated=ckpt.get("threshold_correlated"),
                           reweight_scale=ckpt.get("reweight_scale", 0.25),

@@ -62,6 +62,9 @@ class TrainConfig:
     bases: str = _key("x,z", "memory bases to train on, comma-separated")
     noise: str = _key("uniform:0.004,uniform:0.006,uniform:0.008",
                       "noise models (as in `qec ler --noise`), comma-separated; one is drawn per batch")
+    curriculum_noise: str = _key("", "noise models for the first curriculum_steps steps, in place of `noise` (a "
+                                     "curriculum; '' = none)")
+    curriculum_steps: int = _key(0, "steps trained on curriculum_noise before `noise` takes over")
     train_dem: str = _key("", "a DEM file (e.g. from `qec learn-noise`) to sample from instead of the circuits "
                               "above: training from hardware statistics with no noise model")
     sampler: str = _key("auto", "'stim' (CPU), 'torch' (on the training device) or 'auto'")
@@ -404,6 +407,11 @@ def train(cfg: TrainConfig) -> PreDecoder:
         raise ValueError(f"ema_decay={cfg.ema_decay}; expected 0 (off) or a decay in (0, 1)")
     if cfg.optimizer not in _OPTIMIZERS:
         raise ValueError(f"optimizer={cfg.optimizer!r}; expected one of {tuple(_OPTIMIZERS)}")
+    if bool(cfg.curriculum_noise) != (cfg.curriculum_steps > 0) or cfg.curriculum_steps < 0:
+        raise ValueError(f"curriculum_noise={cfg.curriculum_noise!r}, curriculum_steps={cfg.curriculum_steps}; "
+                         "a curriculum needs both (noise models, and a number of steps >= 1), or neither")
+    if cfg.curriculum_noise and cfg.train_dem:
+        raise ValueError("curriculum_noise names circuit noise models; train_dem trains from one DEM instead")
     if cfg.distill_from and not 0 < cfg.distill_weight <= 1:
         raise ValueError(f"distill_weight={cfg.distill_weight}; expected a share in (0, 1]")
     if main_process:
@@ -414,13 +422,15 @@ def train(cfg: TrainConfig) -> PreDecoder:
     torch.manual_seed(cfg.seed)
     bases = [b.strip() for b in cfg.bases.split(",") if b.strip()]
     noises = [n.strip() for n in cfg.noise.split(",") if n.strip()]
+    early_noises = [n.strip() for n in cfg.curriculum_noise.split(",") if n.strip()]
     if cfg.train_dem:
         import stim
         graphs = [DecodingGraph.from_dem(stim.DetectorErrorModel.from_file(cfg.train_dem))]
         eval_graph = graphs[0]
     else:
+        # The curriculum's volumes come after the main ones, so that the main tasks keep their indices.
         graphs = [DecodingGraph.from_circuit(generate_circuit(cfg.distance, cfg.rounds, basis=b, noise=n))
-                  for b in bases for n in noises]
+                  for n_list in (noises, early_noises) for b in bases for n in n_list]
         eval_graph = DecodingGraph.from_circuit(generate_circuit(cfg.eval_distance, cfg.eval_distance, basis=bases[0],
                                                                  noise=cfg.eval_noise))
     classes = sorted({c for g in graphs for c in g.classes})
@@ -461,6 +471,8 @@ def train(cfg: TrainConfig) -> PreDecoder:
         raise ValueError(f"label_workers={cfg.label_workers}; expected >= 0")
     label_pool = _TeacherPool(graphs, cfg.label_workers) if cfg.label_workers and cfg.labels == "teacher" else None
     tasks = [_Task(cfg, g, predecoder, device, seed=cfg.seed, label_pool=label_pool, index=i) for i, g in enumerate(graphs)]
+    main_count = len(tasks) - len(bases) * len(early_noises)
+    tasks, early_tasks = tasks[:main_count], tasks[main_count:]
     eval_batch = StimSampler(eval_graph, seed=10_000 + cfg.seed).sample(cfg.eval_shots)
     eval_matcher = Matcher(eval_graph.dem)
     eval_base = int(np.any(eval_matcher.decode_batch(eval_batch.dets) != eval_batch.obs, axis=1).sum())
@@ -485,7 +497,8 @@ def train(cfg: TrainConfig) -> PreDecoder:
                 group["lr"] = _lr_at(cfg, step)
             # Each step's task and shots follow from (seed, step, rank) alone: a resumed run repeats an uninterrupted one.
             step_seed = int(np.random.SeedSequence([cfg.seed, step] + ([rank] if rank else [])).generate_state(1)[0])
-            task = tasks[step_seed % len(tasks)]
+            pool = early_tasks if step < cfg.curriculum_steps else tasks
+            task = pool[step_seed % len(pool)]
             x, target, mask = task.batch(cfg.batch_size, seed=step_seed, loss_on=cfg.loss_on, labels=cfg.labels)
             with precision_autocast(device, cfg.precision):
                 logits = model(x).reshape(cfg.batch_size, -1)  # (B, C*T*H*W)

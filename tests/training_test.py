@@ -278,3 +278,27 @@ def test_a_trained_model_says_what_noise_it_was_trained_on(tmp_path):
     trained = qec.train(_config(tmp_path, steps=2, eval_every=2, noise="uniform:0.02,si1000:0.004"))
     assert trained.training_noise_kinds == {"uniform", "si1000"}
     assert qec.PreDecoder.load("default").training_noise_kinds == {"uniform"}  # from its saved train_config
+
+
+def test_a_curriculum_trains_on_its_noise_first_and_resumes_exactly(tmp_path):
+    def weights(name):
+        return load_checkpoint_file(tmp_path / name / "run" / "ckpt.pt")["state_dict"]
+
+    plain = dict(steps=6, eval_every=6, bases="x,z")
+    qec.train(_config(tmp_path / "plain", **plain))
+    # The main noise as the curriculum's: the same volumes, shots and steps, so the same run.
+    qec.train(_config(tmp_path / "same", **plain, curriculum_noise="uniform:0.02", curriculum_steps=3))
+    # Another noise for the first 3 steps: another run, and a paused and resumed one repeats it.
+    curriculum = dict(plain, curriculum_noise="si1000:0.004", curriculum_steps=3)
+    other = qec.train(_config(tmp_path / "other", **curriculum))
+    qec.train(_config(tmp_path / "split", **curriculum, pause_at=2))
+    qec.train(_config(tmp_path / "split", **curriculum, init_from="resume"))
+    for key in weights("plain"):
+        torch.testing.assert_close(weights("same")[key], weights("plain")[key], rtol=0, atol=0)
+        torch.testing.assert_close(weights("split")[key], weights("other")[key], rtol=0, atol=0)
+    assert any(not torch.equal(weights("other")[k], weights("plain")[k]) for k in weights("plain"))
+    assert qec.PreDecoder.load(str(tmp_path / "other" / "run" / "ckpt.pt")).training_noise_kinds == {"uniform", "si1000"}
+    assert other.metadata["history"][-1]["step"] == 6
+    for bad in (dict(curriculum_steps=3), dict(curriculum_noise="uniform:0.01")):
+        with pytest.raises(ValueError, match="a curriculum needs both"):
+            qec.train(_config(tmp_path / "bad", **bad))
