@@ -39,7 +39,7 @@ class EventFit:
             on the edges anchored in that round, over what the circuit predicts, divided by the
             events' density over the circuit's (1 where the events come from the circuit).
         round_resolution: ``float64, shape=(rounds,)``: per round, the predicted covariance over
-            its standard error for independent events (how well the ratio is measured).
+            the standard error of its estimate from these shots (how well the ratio is measured).
         shots: the shots measured.
     """
 
